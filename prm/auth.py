@@ -1,0 +1,43 @@
+"""Sign-in bound to the tenant of the host: a member here, or no access here."""
+
+from __future__ import annotations
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.auth_backends import AuthenticationBackend
+from django.http import HttpRequest
+
+from prm.models import Membership
+from prm.tenancy import get_current_tenant
+
+
+def can_sign_in_here(user) -> bool:
+    """Active, and an active member of the current tenant (staff only on the base domain)."""
+    if not user.is_active:
+        return False
+    if get_current_tenant() is None:
+        return bool(user.is_staff)
+    return Membership.objects.filter(user_id=user.pk, is_active=True).exists()
+
+
+class TenantMemberBackend(AuthenticationBackend):
+    def user_can_authenticate(self, user) -> bool:
+        return can_sign_in_here(user)
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        # People join by invitation (or, for partners, by an approved application).
+        return False
+
+    def pre_login(self, request, user, **kwargs):
+        if not can_sign_in_here(user):
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            return self.respond_user_inactive(request, user)
+        return super().pre_login(request, user, **kwargs)
+
+    def login(self, request, user) -> None:
+        super().login(request, user)
+        tenant = get_current_tenant()
+        request.session["tenant_id"] = tenant.pk if tenant else None

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext_lazy as _
+
+from prm.models import Role, User
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class MembershipForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    is_active = forms.BooleanField(label=_("Active"), required=False)
+
+
+class AcceptInvitationForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(
+        attrs={"autocomplete": "new-password"}))
+    password_again = forms.CharField(label=_("Password (again)"), widget=forms.PasswordInput(
+        attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", _("The two passwords differ."))
+        elif data.get("password"):
+            try:
+                validate_password(data["password"], User(email=self.email,
+                                                         full_name=data.get("full_name", "")))
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return data
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100,
+                           help_text=_("What the key is for, e.g. “CRM sync”."))
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["full_name", "time_zone"]
+
+
+class EventFilterForm(forms.Form):
+    actor = forms.TypedChoiceField(label=_("Actor"), required=False, coerce=int,
+                                   empty_value=None)
+    verb = forms.ChoiceField(label=_("Event"), required=False)
+    date_from = forms.DateField(label=_("From"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, actors, verbs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["actor"].choices = [("", _("Anyone"))] + [(u.pk, str(u)) for u in actors]
+        self.fields["verb"].choices = [("", _("Any event"))] + [(v, v) for v in verbs]

@@ -1,0 +1,38 @@
+"""URLs of a tenant's portal (``<slug>.<base domain>``)."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from prm import api, views
+
+router = DefaultRouter(trailing_slash=True)
+router.register("memberships", api.MembershipViewSet, basename="membership")
+router.register("invitations", api.InvitationViewSet, basename="invitation")
+router.register("api-keys", api.ApiKeyViewSet, basename="apikey")
+router.register("events", api.EventViewSet, basename="event")
+
+api_v1 = [
+    path("me/", api.MeView.as_view(), name="api-me"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("home/", views.home, name="home"),
+    path("members/", views.member_list, name="member_list"),
+    path("members/<int:membership_id>/", views.member_update, name="member_update"),
+    path("invitations/<int:invitation_id>/revoke/", views.invitation_revoke,
+         name="invitation_revoke"),
+    path("invitations/accept/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("api-keys/", views.api_key_list, name="api_key_list"),
+    path("api-keys/<int:key_id>/revoke/", views.api_key_revoke, name="api_key_revoke"),
+    path("profile/", views.profile, name="profile"),
+    path("audit/", views.audit_log, name="audit_log"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
