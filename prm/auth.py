@@ -40,4 +40,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def login(self, request, user) -> None:
         super().login(request, user)
         tenant = get_current_tenant()
-        request.session["tenant_id"] = tenant.pk if tenant else None
+        from prm.middleware import SESSION_TENANT_KEY
+
+        request.session[SESSION_TENANT_KEY] = tenant.pk if tenant else None

@@ -24,6 +24,20 @@ GLOBAL_TABLES = frozenset({
     "mfa_authenticator",
 })
 
+# Models without a tenant: the same short list, as Django labels.
+GLOBAL_MODELS = frozenset({
+    "prm.Tenant",
+    "prm.User",
+    "auth.Group",
+    "auth.Permission",
+    "contenttypes.ContentType",
+    "sessions.Session",
+    "admin.LogEntry",
+    "account.EmailAddress",
+    "account.EmailConfirmation",
+    "mfa.Authenticator",
+})
+
 _TABLES_SQL = """
 SELECT c.oid, c.relname, c.relrowsecurity, c.relforcerowsecurity,
        EXISTS (SELECT 1 FROM pg_attribute a

@@ -14,6 +14,7 @@ from prm.models import Role, Tenant
 from prm.tenancy import tenant_scope
 
 PUBLIC_URLCONF = "prm.urls_public"
+SESSION_TENANT_KEY = "prm_tenant_id"
 
 
 def tenant_slug_from_host(host: str) -> str | None:
@@ -72,9 +73,17 @@ class MembershipMiddleware:
         request.membership = None
         tenant = getattr(request, "tenant", None)
         if tenant is not None and request.user.is_authenticated:
+            from django.contrib.auth import logout
+
             from prm.selectors import membership_for_user
 
-            request.membership = membership_for_user(user=request.user)
+            bound = request.session.get(SESSION_TENANT_KEY)
+            if bound is not None and bound != tenant.pk:
+                # A session made on another tenant's host is worth nothing here.
+                logout(request)
+            else:
+                request.session.setdefault(SESSION_TENANT_KEY, tenant.pk)
+                request.membership = membership_for_user(user=request.user)
         zone = (request.user.is_authenticated and request.user.time_zone) or (
             tenant.time_zone if tenant else settings.TIME_ZONE
         )

@@ -64,7 +64,9 @@ def tenant_scope(tenant: Tenant) -> Iterator[Tenant]:
             outer = _db_tenant_setting()
             _set_db_tenant(tenant.pk)
             yield tenant
-            _set_db_tenant(outer)
+            if not transaction.get_rollback():
+                # (A block marked for rollback reverts the setting with its savepoint.)
+                _set_db_tenant(outer)
     finally:
         _current_tenant.reset(token)
 

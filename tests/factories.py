@@ -1,0 +1,56 @@
+"""Factories. Tenant-owned rows are created inside their tenant's scope."""
+
+from __future__ import annotations
+
+import factory
+
+from prm.models import Membership, Role, Tenant, User
+from prm.tenancy import tenant_scope
+
+TEST_PASSWORD = "correct-horse-battery-2026"
+
+
+class TenantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tenant
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"tenant{n}")
+    name = factory.LazyAttribute(lambda o: f"{o.slug.title()} Inc")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("email",)
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.test")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
+
+    @factory.post_generation
+    def _save(self, create, extracted, **kwargs):
+        if create:
+            self.save()
+
+
+class TenantScopedFactory(factory.django.DjangoModelFactory):
+    """Creates the row inside ``tenant_scope(tenant)``; pass ``tenant=``."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, tenant, **kwargs):
+        with tenant_scope(tenant):
+            return super()._create(model_class, *args, tenant=tenant, **kwargs)
+
+
+class MembershipFactory(TenantScopedFactory):
+    class Meta:
+        model = Membership
+
+    tenant = factory.SubFactory(TenantFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Role.PARTNER_USER
