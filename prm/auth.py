@@ -11,12 +11,16 @@ from prm.tenancy import get_current_tenant
 
 
 def can_sign_in_here(user) -> bool:
-    """Active, and an active member of the current tenant (staff only on the base domain)."""
+    """Active, and an active member of the current tenant (staff only on the base domain).
+
+    The membership found is kept on the user object for the rest of the request.
+    """
     if not user.is_active:
         return False
     if get_current_tenant() is None:
         return bool(user.is_staff)
-    return Membership.objects.filter(user_id=user.pk, is_active=True).exists()
+    user.prm_membership = Membership.objects.filter(user_id=user.pk, is_active=True).first()
+    return user.prm_membership is not None
 
 
 class TenantMemberBackend(AuthenticationBackend):

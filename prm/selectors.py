@@ -8,10 +8,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from prm.models import ApiKey, Event, Invitation, Membership
+from prm.tenancy import require_tenant
 
 
 def membership_for_user(*, user) -> Membership | None:
     """The user's active membership of the current tenant, if any."""
+    cached = getattr(user, "prm_membership", None)
+    if cached is not None and cached.tenant_id == require_tenant().pk:
+        return cached
     return Membership.objects.filter(user_id=user.pk, is_active=True).first()
 
 

@@ -59,12 +59,14 @@ def tenant_scope(tenant: Tenant) -> Iterator[Tenant]:
     transaction (or savepoint) is rolled back, which also reverts the setting.
     """
     token = _current_tenant.set(tenant)
+    nested = connection.in_atomic_block
     try:
         with transaction.atomic():
-            outer = _db_tenant_setting()
+            # Outermost, the setting dies with the transaction; nested, restore the outer.
+            outer = _db_tenant_setting() if nested else None
             _set_db_tenant(tenant.pk)
             yield tenant
-            if not transaction.get_rollback():
+            if nested and not transaction.get_rollback():
                 # (A block marked for rollback reverts the setting with its savepoint.)
                 _set_db_tenant(outer)
     finally:
