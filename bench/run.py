@@ -21,7 +21,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prm.settings")
 os.environ.setdefault("PRM_TESTING", "true")
 os.environ.setdefault("PRM_TEST_DATABASE", "prm_bench")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 

@@ -8,6 +8,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from partners.models import Partner
 from prm import selectors, services
 from prm.access import get_api_key_for_member, get_invitation_for_admin
 from prm.api_base import TenantAPIView, TenantViewSet
@@ -53,11 +54,13 @@ class MembershipOut(serializers.ModelSerializer):
 
     class Meta:
         model = Membership
-        fields = ["id", "user", "role", "is_active", "created_at"]
+        fields = ["id", "user", "role", "partner", "is_active", "created_at"]
 
 
 class MembershipUpdateIn(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices, required=False)
+    partner = serializers.PrimaryKeyRelatedField(queryset=Partner.objects, required=False,
+                                                 allow_null=True)
     is_active = serializers.BooleanField(required=False)
 
 
@@ -83,12 +86,16 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
 class InvitationOut(serializers.ModelSerializer):
     class Meta:
         model = Invitation
-        fields = ["id", "email", "role", "status", "created_at", "expires_at", "accepted_at"]
+        fields = ["id", "email", "role", "partner", "status", "created_at", "expires_at",
+                  "accepted_at"]
 
 
 class InvitationIn(serializers.Serializer):
     email = serializers.EmailField()
     role = serializers.ChoiceField(choices=Role.choices)
+    partner = serializers.PrimaryKeyRelatedField(
+        queryset=Partner.objects, required=False, allow_null=True,
+        help_text=_("Required for partner roles."))
 
 
 class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):

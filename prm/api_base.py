@@ -24,7 +24,7 @@ class IdempotencyKeyReused(exceptions.APIException):
     default_code = "idempotency_key_reused"
 
 
-class _Replay(Exception):  # noqa: N818 - control flow, not an error
+class _Replay(Exception):
     def __init__(self, record: IdempotencyRecord):
         self.record = record
 
@@ -80,7 +80,8 @@ class TenantAPIMixin:
         if self._idempotency and response.status_code < 500:
             caller, key, digest = self._idempotency
             self._idempotency = None
-            body = json.loads(JSONRenderer().render(response.data)) if response.data is not None else None
+            body = (json.loads(JSONRenderer().render(response.data))
+                    if response.data is not None else None)
             try:
                 with transaction.atomic():
                     IdempotencyRecord.objects.create(
@@ -103,3 +104,5 @@ class TenantAPIView(TenantAPIMixin, APIView):
 class TenantViewSet(TenantAPIMixin, viewsets.GenericViewSet):
     """Querysets come from tenant managers (which raise without a tenant); subclasses
     narrow them to the caller with selectors and only add filters."""
+
+    lookup_value_converter = "int"

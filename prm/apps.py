@@ -8,4 +8,4 @@ class PrmConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from prm import notifications  # noqa: F401 - registers outbox handlers
+        from prm import api_schema, notifications  # noqa: F401 - registers extensions, handlers

@@ -111,7 +111,8 @@ def tenancy_problems(cursor) -> list[str]:
         )
         own_fks = [(ref, cols, refcols) for relid, ref, cols, refcols in fks if relid == oid]
         composite = {(ref, cols[1]) for ref, cols, refcols in own_fks
-                     if len(cols) == 2 and cols[0] == "tenant_id" and refcols == ["tenant_id", "id"]}
+                     if len(cols) == 2 and cols[0] == "tenant_id"
+                     and refcols == ["tenant_id", "id"]}
         for ref, cols, _ in own_fks:
             if ref in tenant_oids and len(cols) == 1 and (ref, cols[0]) not in composite:
                 problems.append(

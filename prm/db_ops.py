@@ -36,7 +36,7 @@ def tenant_fk_name(table: str, column: str) -> str:
 def is_tenant_model(model: type[models.Model]) -> bool:
     try:
         field = model._meta.get_field("tenant")
-    except Exception:  # noqa: BLE001 - FieldDoesNotExist and friends
+    except Exception:
         return False
     return bool(field.is_relation and field.related_model._meta.label_lower == "prm.tenant")
 
@@ -72,11 +72,7 @@ class TenantTable(Operation):
             f"CREATE POLICY {POLICY_NAME} ON {qn(table)} "
             f"USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
         )
-        unique = tenant_unique_name(table)
-        if not _constraint_exists(schema_editor, table, unique):
-            schema_editor.execute(
-                f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(unique)} UNIQUE (tenant_id, id)"
-            )
+        _ensure_tenant_unique(schema_editor, table)
         for field in model._meta.concrete_fields:
             if (
                 not field.is_relation
@@ -85,6 +81,8 @@ class TenantTable(Operation):
             ):
                 continue
             parent = field.related_model._meta.db_table
+            # The parent's walls may come later in the same migration; its key must exist now.
+            _ensure_tenant_unique(schema_editor, parent)
             name = tenant_fk_name(table, field.column)
             if _constraint_exists(schema_editor, table, name):
                 continue
@@ -97,6 +95,15 @@ class TenantTable(Operation):
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         # Reversing the CreateModel/AddField that came before drops what this added.
         pass
+
+
+def _ensure_tenant_unique(schema_editor, table: str) -> None:
+    unique = tenant_unique_name(table)
+    if not _constraint_exists(schema_editor, table, unique):
+        qn = schema_editor.quote_name
+        schema_editor.execute(
+            f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(unique)} UNIQUE (tenant_id, id)"
+        )
 
 
 def _constraint_exists(schema_editor, table: str, name: str) -> bool:

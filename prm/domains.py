@@ -12,6 +12,7 @@ import re
 from urllib.parse import urlsplit
 
 import idna
+from django.utils.translation import gettext as _
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
@@ -37,7 +38,7 @@ def normalise_domain(value: str) -> str:
     """The company domain in ``value`` (URL, host, or e-mail address), normalised."""
     text = (value or "").strip()
     if not text:
-        raise InvalidDomain("Enter a domain, website or e-mail address.")
+        raise InvalidDomain(_("Enter a domain, website or e-mail address."))
     if "@" in text and "://" not in text:
         text = text.rsplit("@", 1)[1]
     if "://" not in text:
@@ -45,21 +46,21 @@ def normalise_domain(value: str) -> str:
     try:
         host = urlsplit(text).hostname or ""
     except ValueError:
-        raise InvalidDomain("This is not a valid domain.") from None
+        raise InvalidDomain(_("This is not a valid domain.")) from None
     host = host.strip().rstrip(".")
     if host.startswith("www."):
         host = host[4:]
     if not host or "." not in host:
-        raise InvalidDomain("A domain needs a name and an ending, like example.com.")
+        raise InvalidDomain(_("A domain needs a name and an ending, like example.com."))
     try:
         host = idna.encode(host, uts46=True).decode("ascii")
     except idna.IDNAError:
-        raise InvalidDomain("This is not a valid domain.") from None
+        raise InvalidDomain(_("This is not a valid domain.")) from None
     labels = host.split(".")
     if len(host) > 253 or not all(_LABEL.match(label) for label in labels):
-        raise InvalidDomain("This is not a valid domain.")
+        raise InvalidDomain(_("This is not a valid domain."))
     if labels[-1].isdigit():
-        raise InvalidDomain("Enter a domain name, not an IP address.")
+        raise InvalidDomain(_("Enter a domain name, not an IP address."))
     return host
 
 

@@ -7,12 +7,24 @@ from django.utils.translation import gettext_lazy as _
 from prm.models import Role, User
 
 
-class InvitationForm(forms.Form):
+class _PartnerChoice(forms.Form):
+    partner = forms.ModelChoiceField(label=_("Partner"), queryset=None, required=False,
+                                     help_text=_("For partner admins and partner users."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from partners.models import Partner
+
+        self.fields["partner"].queryset = Partner.objects.order_by("name")
+
+
+class InvitationForm(_PartnerChoice):
     email = forms.EmailField(label=_("E-mail address"))
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    field_order = ["email", "role", "partner"]
 
 
-class MembershipForm(forms.Form):
+class MembershipForm(_PartnerChoice):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     is_active = forms.BooleanField(label=_("Active"), required=False)
 
@@ -56,10 +68,11 @@ class EventFilterForm(forms.Form):
     actor = forms.TypedChoiceField(label=_("Actor"), required=False, coerce=int,
                                    empty_value=None)
     verb = forms.ChoiceField(label=_("Event"), required=False)
-    date_from = forms.DateField(label=_("From"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))
+    # <input type=date> takes ISO dates whatever the language.
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(
+        attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(
+        attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args, actors, verbs, **kwargs):
         super().__init__(*args, **kwargs)

@@ -123,6 +123,11 @@ class Membership(TenantModel):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    partner = models.ForeignKey(
+        "partners.Partner", verbose_name=_("partner"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="memberships",
+        help_text=_("The partner organisation of a partner admin or partner user."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -130,6 +135,15 @@ class Membership(TenantModel):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role__in=["partner_admin", "partner_user"], partner__isnull=False)
+                    | models.Q(role__in=["tenant_admin", "channel_manager"],
+                               partner__isnull=True)
+                ),
+                name="membership_partner_matches_role",
+                violation_error_message=_("Partner roles belong to a partner; vendor roles don't."),
+            ),
             models.UniqueConstraint(
                 fields=["tenant", "user"],
                 name="membership_one_per_user_and_tenant",
@@ -159,6 +173,10 @@ class Invitation(TenantModel):
 
     email = models.EmailField(_("e-mail address"))
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    partner = models.ForeignKey(
+        "partners.Partner", verbose_name=_("partner"), on_delete=models.CASCADE, null=True,
+        blank=True, related_name="+",
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

@@ -20,12 +20,12 @@ def membership_for_user(*, user) -> Membership | None:
 
 
 def membership_list() -> QuerySet[Membership]:
-    return Membership.objects.select_related("user").order_by("user__email")
+    return Membership.objects.select_related("user", "partner").order_by("user__email")
 
 
 def invitation_list_pending() -> QuerySet[Invitation]:
     return Invitation.objects.filter(status=Invitation.Status.PENDING).select_related(
-        "invited_by"
+        "invited_by", "partner"
     ).order_by("-created_at")
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from prm.errors import DomainError, InvalidInput
 from prm.events import record_event
-from prm.models import ApiKey, Invitation, Membership, Role, Tenant, User
+from prm.models import PARTNER_ROLES, ApiKey, Invitation, Membership, Role, Tenant, User
 from prm.tenancy import require_tenant
 
 INVITATION_SALT = "prm.invitation"
@@ -40,22 +40,32 @@ def _user_get_or_create(*, email: str, full_name: str = "", password: str | None
     return user
 
 
-@transaction.atomic
-def membership_create(*, actor, email: str, role: str, password: str | None = None,
-                      full_name: str = "") -> Membership:
-    """Make a person (new or existing) a member of the current tenant with ``role``."""
+def _check_role(role: str, partner) -> None:
     if role not in Role.values:
         raise InvalidInput(_("Unknown role."), field="role")
+    if role in PARTNER_ROLES and partner is None:
+        raise InvalidInput(_("Partner roles belong to a partner: choose one."), field="partner")
+    if role not in PARTNER_ROLES and partner is not None:
+        raise InvalidInput(_("Vendor roles do not belong to a partner."), field="partner")
+
+
+@transaction.atomic
+def membership_create(*, actor, email: str, role: str, partner=None,
+                      password: str | None = None, full_name: str = "") -> Membership:
+    """Make a person (new or existing) a member of the current tenant with ``role``."""
+    _check_role(role, partner)
     user = _user_get_or_create(email=email, full_name=full_name, password=password)
     membership = Membership.objects.filter(user=user).first()
     if membership is not None:
-        if membership.role != role or not membership.is_active:
+        if (membership.role, membership.partner_id, membership.is_active) != (
+                role, getattr(partner, "pk", None), True):
             return membership_update(actor=actor, membership=membership, role=role,
-                                     is_active=True)
+                                     partner=partner, is_active=True)
         return membership
-    membership = Membership.objects.create(user=user, role=role)
+    membership = Membership.objects.create(user=user, role=role, partner=partner)
     record_event(actor=actor, verb="membership.created", subject=membership,
-                 data={"email": user.email, "role": role})
+                 data={"email": user.email, "role": role,
+                       "partner": getattr(partner, "pk", None)})
     return membership
 
 
@@ -64,15 +74,24 @@ def _active_admins_excluding(membership: Membership) -> int:
             .exclude(pk=membership.pk).count())
 
 
+_UNCHANGED = object()
+
+
 @transaction.atomic
 def membership_update(*, actor, membership: Membership, role: str | None = None,
-                      is_active: bool | None = None) -> Membership:
-    """Change a member's role or (de)activate them; the last tenant admin must stay."""
+                      partner=_UNCHANGED, is_active: bool | None = None) -> Membership:
+    """Change a member's role (and partner) or (de)activate them.
+
+    The last active tenant admin must stay. Moving between vendor and partner roles
+    needs the partner to match (given, or kept from before).
+    """
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     new_role = role if role is not None else membership.role
     new_active = is_active if is_active is not None else membership.is_active
-    if new_role not in Role.values:
-        raise InvalidInput(_("Unknown role."), field="role")
+    new_partner = membership.partner if partner is _UNCHANGED else partner
+    if new_role not in PARTNER_ROLES and partner is _UNCHANGED:
+        new_partner = None
+    _check_role(new_role, new_partner)
     losing_admin = membership.role == Role.TENANT_ADMIN and membership.is_active and (
         new_role != Role.TENANT_ADMIN or not new_active
     )
@@ -80,14 +99,17 @@ def membership_update(*, actor, membership: Membership, role: str | None = None,
         raise DomainError(_("The program needs at least one active tenant admin."),
                           code="last_admin")
     changes = {}
-    if new_role != membership.role:
+    if new_role != membership.role or getattr(new_partner, "pk", None) != membership.partner_id:
         changes["role"] = {"from": membership.role, "to": new_role}
+        if getattr(new_partner, "pk", None) != membership.partner_id:
+            changes["role"]["partner"] = getattr(new_partner, "pk", None)
         membership.role = new_role
+        membership.partner = new_partner
     if new_active != membership.is_active:
         changes["is_active"] = {"from": membership.is_active, "to": new_active}
         membership.is_active = new_active
     if changes:
-        membership.save(update_fields=["role", "is_active"])
+        membership.save(update_fields=["role", "partner", "is_active"])
         if "role" in changes:
             record_event(actor=actor, verb="membership.role_changed", subject=membership,
                          data=changes["role"])
@@ -124,24 +146,23 @@ def invitation_from_token(token: str) -> Invitation | None:
 
 
 @transaction.atomic
-def invitation_create(*, actor, email: str, role: str) -> Invitation:
+def invitation_create(*, actor, email: str, role: str, partner=None) -> Invitation:
     """Invite ``email`` with ``role``; the e-mail goes out after commit via the outbox."""
     email = User.objects.normalize_email(email).strip().lower()
-    if role not in Role.values:
-        raise InvalidInput(_("Unknown role."), field="role")
+    _check_role(role, partner)
     if Membership.objects.filter(user__email__iexact=email, is_active=True).exists():
         raise InvalidInput(_("This person is already a member."), field="email")
     try:
         with transaction.atomic():
             invitation = Invitation.objects.create(
-                email=email, role=role, invited_by=actor,
+                email=email, role=role, partner=partner, invited_by=actor,
                 expires_at=timezone.now() + timedelta(days=settings.PRM_INVITATION_DAYS),
             )
     except IntegrityError:
         raise InvalidInput(_("This address already has a pending invitation."),
                            field="email") from None
     record_event(actor=actor, verb="invitation.created", subject=invitation,
-                 data={"email": email, "role": role})
+                 data={"email": email, "role": role, "partner": getattr(partner, "pk", None)})
     return invitation
 
 
@@ -172,13 +193,14 @@ def invitation_accept(*, invitation: Invitation, full_name: str = "",
                                password=None if existing else password)
     membership = Membership.objects.filter(user=user).first()
     if membership is None:
-        membership = Membership.objects.create(user=user, role=invitation.role)
+        membership = Membership.objects.create(user=user, role=invitation.role,
+                                               partner=invitation.partner)
         record_event(actor=user, verb="membership.created", subject=membership,
                      data={"email": user.email, "role": invitation.role,
-                           "invitation": invitation.pk})
+                           "partner": invitation.partner_id, "invitation": invitation.pk})
     else:
-        membership_update(actor=user, membership=membership, role=invitation.role,
-                          is_active=True)
+        membership = membership_update(actor=user, membership=membership, role=invitation.role,
+                                       partner=invitation.partner, is_active=True)
     invitation.status = Invitation.Status.ACCEPTED
     invitation.accepted_at = timezone.now()
     invitation.membership = membership

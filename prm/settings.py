@@ -42,7 +42,7 @@ SECRET_KEY = env_secret("SECRET_KEY")
 if not SECRET_KEY:
     if not (DEBUG or TESTING):
         raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off.")
-    SECRET_KEY = "insecure-development-key-only-for-debug-and-tests-0123456789abcdefghij"
+    SECRET_KEY = "insecure-development-key-only-for-debug-and-tests-0123456789abcdefghij"  # noqa: S105
 
 PRM_BASE_DOMAIN = os.environ.get("PRM_BASE_DOMAIN", "localhost").lower()
 PRM_SCHEME = "http" if DEBUG or TESTING else "https"
@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "django_countries",
+    "django_filters",
 ]
 
 MIDDLEWARE = [
@@ -182,8 +184,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "account_login"
 PASSWORD_HASHERS = (
     ["django.contrib.auth.hashers.MD5PasswordHasher"] if TESTING
-    else ["django.contrib.auth.hashers.PBKDF2PasswordHasher",
-          "django.contrib.auth.hashers.Argon2PasswordHasher"]
+    else ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
 )
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -237,9 +238,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {"ApiKey": {"type": "http", "scheme": "bearer"}}
-    },
 }
 
 # --- Internationalisation ------------------------------------------------------

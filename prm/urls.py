@@ -4,13 +4,18 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from partners import api as partners_api
 from prm import api, views
 
-router = DefaultRouter(trailing_slash=True)
+router = DefaultRouter(trailing_slash=True, use_regex_path=False)
 router.register("memberships", api.MembershipViewSet, basename="membership")
 router.register("invitations", api.InvitationViewSet, basename="invitation")
 router.register("api-keys", api.ApiKeyViewSet, basename="apikey")
 router.register("events", api.EventViewSet, basename="event")
+router.register("partners", partners_api.PartnerViewSet, basename="partner")
+router.register("tiers", partners_api.TierViewSet, basename="tier")
+router.register("partner-applications", partners_api.PartnerApplicationViewSet,
+                basename="partner-application")
 
 api_v1 = [
     path("me/", api.MeView.as_view(), name="api-me"),
@@ -30,6 +35,7 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("audit/", views.audit_log, name="audit_log"),
     path("healthz", views.healthz, name="healthz"),
+    path("", include("partners.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),

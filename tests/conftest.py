@@ -16,9 +16,10 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.test import Client
 
+from partners.models import Partner
 from prm.db_roles import as_owner
 from prm.models import Membership, Role, Tenant, User
-from tests.factories import MembershipFactory, TenantFactory, UserFactory
+from tests.factories import MembershipFactory, PartnerFactory, TenantFactory, UserFactory
 
 
 @pytest.fixture(scope="session")
@@ -68,33 +69,42 @@ class Cast:
     globex: Tenant
     admin: Membership            # tenant admin of A
     manager: Membership          # channel manager of A
-    partner_admin: Membership    # partner admin of A
-    partner_user: Membership     # partner user of A (another partner, once partners exist)
+    partner_admin: Membership    # partner admin of A, at Northwind
+    partner_user: Membership     # partner user of A, at Contoso (another partner)
     other_admin: Membership      # tenant admin of B
+    northwind: Partner
+    contoso: Partner
 
     def client(self, membership: Membership | None = None, tenant: Tenant | None = None):
         tenant = tenant or (membership.tenant if membership else self.acme)
         return tenant_client(tenant, membership.user if membership else None)
 
 
-def _member(tenant: Tenant, email: str, role: str, name: str) -> Membership:
+def _member(tenant: Tenant, email: str, role: str, name: str,
+            partner: Partner | None = None) -> Membership:
     user = UserFactory(email=email, full_name=name)
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    return MembershipFactory(tenant=tenant, user=user, role=role)
+    return MembershipFactory(tenant=tenant, user=user, role=role, partner=partner)
 
 
 @pytest.fixture
 def cast(db) -> Cast:
     acme = TenantFactory(slug="acme", name="Acme Corp")
     globex = TenantFactory(slug="globex", name="Globex GmbH")
+    northwind = PartnerFactory(tenant=acme, name="Northwind Traders", domain="northwind.test")
+    contoso = PartnerFactory(tenant=acme, name="Contoso Ltd", domain="contoso.test")
     return Cast(
         acme=acme,
         globex=globex,
         admin=_member(acme, "ada@acme.test", Role.TENANT_ADMIN, "Ada Admin"),
         manager=_member(acme, "max@acme.test", Role.CHANNEL_MANAGER, "Max Manager"),
-        partner_admin=_member(acme, "pat@northwind.test", Role.PARTNER_ADMIN, "Pat Partner"),
-        partner_user=_member(acme, "paul@contoso.test", Role.PARTNER_USER, "Paul Partner"),
+        partner_admin=_member(acme, "pat@northwind.test", Role.PARTNER_ADMIN, "Pat Partner",
+                              northwind),
+        partner_user=_member(acme, "paul@contoso.test", Role.PARTNER_USER, "Paul Partner",
+                             contoso),
         other_admin=_member(globex, "greta@globex.test", Role.TENANT_ADMIN, "Greta Globex"),
+        northwind=northwind,
+        contoso=contoso,
     )
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import factory
 
-from prm.models import Membership, Role, Tenant, User
+from partners.models import Partner, PartnerType, Tier
+from prm.models import PARTNER_ROLES, Membership, Role, Tenant, User
 from prm.tenancy import tenant_scope
 
 TEST_PASSWORD = "correct-horse-battery-2026"
@@ -47,6 +48,29 @@ class TenantScopedFactory(factory.django.DjangoModelFactory):
             return super()._create(model_class, *args, tenant=tenant, **kwargs)
 
 
+class TierFactory(TenantScopedFactory):
+    class Meta:
+        model = Tier
+
+    tenant = factory.SubFactory(TenantFactory)
+    rank = factory.Sequence(lambda n: n + 1)
+    name = factory.LazyAttribute(lambda o: f"Level {o.rank}")
+
+
+class PartnerFactory(TenantScopedFactory):
+    class Meta:
+        model = Partner
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Partner {n} Ltd")
+    domain = factory.Sequence(lambda n: f"partner{n}.example")
+    website = factory.LazyAttribute(lambda o: f"https://{o.domain}")
+    country = "DE"
+    region = "emea"
+    partner_type = PartnerType.RESELLER
+    status = "active"
+
+
 class MembershipFactory(TenantScopedFactory):
     class Meta:
         model = Membership
@@ -54,3 +78,9 @@ class MembershipFactory(TenantScopedFactory):
     tenant = factory.SubFactory(TenantFactory)
     user = factory.SubFactory(UserFactory)
     role = Role.PARTNER_USER
+    partner = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.role in PARTNER_ROLES),
+        yes_declaration=factory.SubFactory(PartnerFactory,
+                                           tenant=factory.SelfAttribute("..tenant")),
+        no_declaration=None,
+    )

@@ -21,7 +21,7 @@ class Route:
     name: str | None
 
     def fill(self, value: object) -> str:
-        return self.template.format(**{param: value for param in self.params})
+        return self.template.format(**dict.fromkeys(self.params, value))
 
     @property
     def is_api(self) -> bool:

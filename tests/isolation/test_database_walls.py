@@ -73,14 +73,17 @@ def test_raw_insert_for_another_tenant_is_refused(cast):
 def test_raw_insert_pointing_at_another_tenants_row_is_refused(cast):
     # Same tenant on the row, but its membership belongs to globex: the plain foreign key
     # would accept it (FK checks skip row-level security); the composite key refuses it.
-    with tenant_scope(cast.acme), pytest.raises(IntegrityError, match="tenant_fk"), \
-            transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    def insert(cursor):
         cursor.execute(
             "INSERT INTO prm_apikey (tenant_id, membership_id, name, prefix, hashed_secret, "
             "created_at) VALUES (%s, %s, 'x', 'deadbeef', 'x', now())",
             [cast.acme.pk, cast.other_admin.pk],
         )
+
+    with tenant_scope(cast.acme), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        with pytest.raises(IntegrityError, match="tenant_fk"), transaction.atomic():
+            insert(cursor)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -117,8 +120,9 @@ BREAKAGES = {
                        "prm_invitation: row-level security is not forced"),
     "rls disabled": ("ALTER TABLE prm_event DISABLE ROW LEVEL SECURITY",
                      "prm_event: row-level security is not enabled"),
-    "composite key dropped": ("ALTER TABLE prm_apikey DROP CONSTRAINT prm_apikey_membership_id_tenant_fk",
-                              "prm_apikey.membership_id: foreign key"),
+    "composite key dropped": (
+        "ALTER TABLE prm_apikey DROP CONSTRAINT prm_apikey_membership_id_tenant_fk",
+        "prm_apikey.membership_id: foreign key"),
     "uniqueness without tenant": ("CREATE UNIQUE INDEX bad_uniq ON prm_apikey (prefix)",
                                   "does not lead with tenant_id"),
     "table neither tenant nor global": ("CREATE TABLE stray (id int)",
@@ -126,7 +130,7 @@ BREAKAGES = {
 }
 
 
-@pytest.mark.parametrize("statement,expected", BREAKAGES.values(), ids=BREAKAGES.keys())
+@pytest.mark.parametrize(("statement", "expected"), BREAKAGES.values(), ids=BREAKAGES.keys())
 def test_catalogue_check_fails_when_a_wall_is_missing(django_db_setup, statement, expected):
     with psycopg.connect(_conninfo(owner=True)) as conn:
         try:

@@ -35,7 +35,7 @@ def world(mfa_admin):
     cast = mfa_admin
     with tenant_scope(cast.acme):
         invitation = invitation_create(actor=cast.admin.user, email="invitee@acme-secret.test",
-                                       role="partner_user")
+                                       role="channel_manager")
         key, _ = api_key_create(actor=cast.manager.user, membership=cast.manager,
                                 name="acme-secret-key")
         a_ids = sorted({cast.admin.pk, cast.manager.pk, cast.partner_user.pk, invitation.pk,

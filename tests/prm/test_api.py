@@ -123,7 +123,8 @@ def test_admin_invites_by_api_and_the_mail_goes_out_after_commit(
     try:
         with django_capture_on_commit_callbacks(execute=True):
             response = mfa_admin.client(mfa_admin.admin).post(
-                "/api/v1/invitations/", {"email": "New.Person@Example.test", "role": "partner_user"},
+                "/api/v1/invitations/",
+                {"email": "New.Person@Example.test", "role": "channel_manager"},
                 content_type="application/json")
     finally:
         app.conf.task_always_eager = False
@@ -138,7 +139,7 @@ def test_admin_invites_by_api_and_the_mail_goes_out_after_commit(
 
 def test_last_admin_cannot_be_demoted(mfa_admin):
     response = mfa_admin.client(mfa_admin.admin).patch(
-        f"/api/v1/memberships/{mfa_admin.admin.pk}/", {"role": "partner_user"},
+        f"/api/v1/memberships/{mfa_admin.admin.pk}/", {"role": "channel_manager"},
         content_type="application/json")
     assert response.status_code == 409
     assert response.json()["code"] == "last_admin"
@@ -153,7 +154,7 @@ class TestIdempotency:
 
     def test_repeat_returns_first_response_and_writes_nothing(self, mfa_admin):
         client = mfa_admin.client(mfa_admin.admin)
-        body = {"email": "once@example.test", "role": "partner_user"}
+        body = {"email": "once@example.test", "role": "channel_manager"}
         first = self._post(client, body)
         with tenant_scope(mfa_admin.acme):
             events_after_first = Event.objects.count()
@@ -167,14 +168,14 @@ class TestIdempotency:
 
     def test_same_key_with_another_body_is_422(self, mfa_admin):
         client = mfa_admin.client(mfa_admin.admin)
-        self._post(client, {"email": "one@example.test", "role": "partner_user"})
-        response = self._post(client, {"email": "two@example.test", "role": "partner_user"})
+        self._post(client, {"email": "one@example.test", "role": "channel_manager"})
+        response = self._post(client, {"email": "two@example.test", "role": "channel_manager"})
         assert response.status_code == 422
         with tenant_scope(mfa_admin.acme):
             assert not Invitation.objects.filter(email="two@example.test").exists()
 
     def test_keys_are_per_caller_and_per_tenant(self, mfa_admin):
-        body = {"email": "shared@example.test", "role": "partner_user"}
+        body = {"email": "shared@example.test", "role": "channel_manager"}
         assert self._post(mfa_admin.client(mfa_admin.admin), body).status_code == 201
         # The same key from another tenant's admin is a different request altogether.
         other = self._post(mfa_admin.client(mfa_admin.other_admin), body)
@@ -183,7 +184,7 @@ class TestIdempotency:
 
     def test_without_key_a_repeat_is_refused_by_the_rules(self, mfa_admin):
         client = mfa_admin.client(mfa_admin.admin)
-        body = {"email": "twice@example.test", "role": "partner_user"}
+        body = {"email": "twice@example.test", "role": "channel_manager"}
         assert client.post("/api/v1/invitations/", body,
                            content_type="application/json").status_code == 201
         second = client.post("/api/v1/invitations/", body, content_type="application/json")

@@ -148,7 +148,8 @@ def _script_nonce(response) -> str:
     assert "'self'" in sources, policy
     nonces = [s for s in sources if s.startswith("'nonce-")]
     assert len(nonces) == 1, f"no nonce in script-src: {policy}"
-    assert "'unsafe-inline'" not in sources and "'unsafe-eval'" not in sources, policy
+    assert "'unsafe-inline'" not in sources, policy
+    assert "'unsafe-eval'" not in sources, policy
     return nonces[0].removeprefix("'nonce-").removesuffix("'")
 
 

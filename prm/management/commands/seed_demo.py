@@ -7,6 +7,7 @@ every feature.
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from partners import demo as partners_demo
 from prm.models import Role, Tenant
 from prm.notifications import tenant_url
 from prm.services import membership_create, tenant_create
@@ -14,20 +15,21 @@ from prm.tenancy import tenant_scope
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo on purpose
 
+# (e-mail, name, role, partner domain for partner roles)
 DEMO = {
     ("acme", "Acme Corp", "en"): [
-        ("admin@acme.test", "Ada Admin", Role.TENANT_ADMIN),
-        ("manager@acme.test", "Max Manager", Role.CHANNEL_MANAGER),
-        ("padmin@northwind.test", "Pat Partner-Admin", Role.PARTNER_ADMIN),
-        ("puser@northwind.test", "Paul Partner", Role.PARTNER_USER),
+        ("admin@acme.test", "Ada Admin", Role.TENANT_ADMIN, None),
+        ("manager@acme.test", "Max Manager", Role.CHANNEL_MANAGER, None),
+        ("padmin@northwind.test", "Pat Partner-Admin", Role.PARTNER_ADMIN, "northwind.test"),
+        ("puser@northwind.test", "Paul Partner", Role.PARTNER_USER, "northwind.test"),
     ],
     ("globex", "Globex GmbH", "de"): [
-        ("admin@globex.test", "Greta Admin", Role.TENANT_ADMIN),
-        ("manager@globex.test", "Gustav Manager", Role.CHANNEL_MANAGER),
-        ("padmin@initech.test", "Ida Partner-Admin", Role.PARTNER_ADMIN),
-        ("puser@initech.test", "Ivo Partner", Role.PARTNER_USER),
+        ("admin@globex.test", "Greta Admin", Role.TENANT_ADMIN, None),
+        ("manager@globex.test", "Gustav Manager", Role.CHANNEL_MANAGER, None),
+        ("padmin@initech.test", "Ida Partner-Admin", Role.PARTNER_ADMIN, "initech.test"),
+        ("puser@initech.test", "Ivo Partner", Role.PARTNER_USER, "initech.test"),
         # One person in two programs: a reseller working with both vendors.
-        ("puser@northwind.test", "Paul Partner", Role.PARTNER_USER),
+        ("puser@northwind.test", "Paul Partner", Role.PARTNER_USER, "northwind.test"),
     ],
 }
 
@@ -40,11 +42,20 @@ class Command(BaseCommand):
             tenant = Tenant.objects.filter(slug=slug).first() or tenant_create(
                 slug=slug, name=name, locale=locale)
             with tenant_scope(tenant):
-                for email, full_name, role in people:
-                    membership_create(actor=None, email=email, role=role,
-                                      password=DEMO_PASSWORD, full_name=full_name)
+                vendor = [membership_create(actor=None, email=email, role=role,
+                                            password=DEMO_PASSWORD, full_name=full_name)
+                          for email, full_name, role, domain in people if domain is None]
+                partners_demo.seed(tenant_slug=slug,
+                                   managers=[m for m in vendor
+                                             if m.role == Role.CHANNEL_MANAGER])
+                for email, full_name, role, domain in people:
+                    if domain is not None:
+                        partner = partners_demo.demo_partner(
+                            domain.split(".")[0].title(), domain)
+                        membership_create(actor=None, email=email, role=role, partner=partner,
+                                          password=DEMO_PASSWORD, full_name=full_name)
             self.stdout.write(f"\n{name}: {tenant_url(tenant, '/')}")
-            for email, _full_name, role in people:
+            for email, _full_name, role, _domain in people:
                 self.stdout.write(f"  {role:<16} {email:<28} {DEMO_PASSWORD}")
         self.stdout.write(
             "\nTenant admins are asked to set up two-factor authentication (TOTP) at first "
