@@ -1,5 +1,9 @@
 """Portal pages of the partners app (mounted at the tenant portal's root)."""
 
-from django.urls import path  # noqa: F401 - pages are added below
+from partners import urls_directory, urls_import, urls_recruitment
 
-urlpatterns: list = []
+urlpatterns = [
+    *urls_directory.urlpatterns,
+    *urls_recruitment.urlpatterns,
+    *urls_import.urlpatterns,
+]
