@@ -41,6 +41,22 @@ class AccountAdapter(DefaultAccountAdapter):
             return self.respond_user_inactive(request, user)
         return super().pre_login(request, user, **kwargs)
 
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Mails speak as the vendor's portal ("Hello from Acme Corp"), not as a host name."""
+        tenant = get_current_tenant()
+        if tenant is not None:
+            from types import SimpleNamespace
+
+            from allauth.core import context as allauth_context
+
+            host = allauth_context.request.get_host()
+            context = {**context, "current_site": SimpleNamespace(name=tenant.name, domain=host)}
+        super().send_mail(template_prefix, email, context)
+
+    def format_email_subject(self, subject: str) -> str:
+        tenant = get_current_tenant()
+        return f"[{tenant.name}] {subject}" if tenant else super().format_email_subject(subject)
+
     def login(self, request, user) -> None:
         super().login(request, user)
         tenant = get_current_tenant()

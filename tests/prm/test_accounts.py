@@ -173,3 +173,9 @@ class TestInvitations:
         assert "email" in response.context["form"].errors
         with tenant_scope(mfa_admin.acme):
             assert not Invitation.objects.exists()
+
+
+def test_account_mails_speak_as_the_vendors_portal(cast):
+    tenant_client(cast.acme).post("/accounts/login/code/", {"email": "paul@contoso.test"})
+    assert mail.outbox[0].subject.startswith("[Acme Corp] ")
+    assert "Hello from Acme Corp" in mail.outbox[0].body
