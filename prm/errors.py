@@ -17,3 +17,12 @@ class DomainError(Exception):
 
 class InvalidInput(DomainError):
     status_code = 400
+
+
+class PreconditionFailed(DomainError):
+    """The record changed since the caller read it (a stale ``If-Match`` or form)."""
+
+    status_code = 412
+
+    def __init__(self, message: str, *, code: str = "changed_meanwhile"):
+        super().__init__(message, code=code)

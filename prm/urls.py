@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from deals import api as deals_api
 from partners import api as partners_api
 from prm import api, views
 
@@ -14,6 +15,7 @@ router.register("api-keys", api.ApiKeyViewSet, basename="apikey")
 router.register("events", api.EventViewSet, basename="event")
 router.register("partners", partners_api.PartnerViewSet, basename="partner")
 router.register("tiers", partners_api.TierViewSet, basename="tier")
+router.register("deals", deals_api.DealViewSet, basename="deal")
 router.register("partner-applications", partners_api.PartnerApplicationViewSet,
                 basename="partner-application")
 

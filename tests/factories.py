@@ -84,3 +84,20 @@ class MembershipFactory(TenantScopedFactory):
                                            tenant=factory.SelfAttribute("..tenant")),
         no_declaration=None,
     )
+
+
+class ProductLineFactory(TenantScopedFactory):
+    class Meta:
+        model = "deals.ProductLine"
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Product {n}")
+
+
+class DealStageFactory(TenantScopedFactory):
+    class Meta:
+        model = "deals.DealStage"
+
+    tenant = factory.SubFactory(TenantFactory)
+    rank = factory.Sequence(lambda n: n + 1)
+    name = factory.LazyAttribute(lambda o: f"Stage {o.rank}")

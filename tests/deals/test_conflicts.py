@@ -1,0 +1,108 @@
+"""Conflict detection at the door: exact conflicts refused, possible ones flagged."""
+
+from __future__ import annotations
+
+import pytest
+
+from deals.models import CustomerAccount, Deal, DealConflict
+from deals.services import customer_accounts_replace
+from prm.errors import DomainError
+from prm.names import normalise_company_name
+from prm.tenancy import tenant_scope
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("Initrode GmbH", "initrode"),
+    ("Müller & Söhne AG", "Muller and Sohne"),
+    ("The Initrode Company", "Initrode Co."),
+    ("Initrode, Inc.", "INITRODE LLC"),
+    ("Initrode S.A.", "Initrode B.V."),
+    ("Initrode Pty Ltd", "Initrode plc"),
+])
+def test_name_variants_normalise_alike(a, b):
+    assert normalise_company_name(a) == normalise_company_name(b)
+
+
+def test_exact_conflict_is_refused_for_any_partner(program):
+    program.submit(customer_domain="initrode.example")
+    with pytest.raises(DomainError) as error:
+        program.submit(member=program.cast.partner_user, customer_name="Initrode AG",
+                       customer_domain="https://www.INITRODE.example/")
+    assert error.value.status_code == 409
+    assert "already exists" in error.value.message
+    with tenant_scope(program.cast.acme):
+        assert Deal.objects.count() == 1
+
+
+def test_same_domain_other_product_is_flagged_not_refused(program):
+    first, _ = program.submit()
+    second, matches = program.submit(member=program.cast.partner_user, product=program.security)
+    assert [(m.reason, m.deal.pk) for m in matches] == [("same_domain", first.pk)]
+    assert second.has_conflict
+    assert second.status == "submitted"
+
+
+@pytest.mark.parametrize("variant", ["Initrode Ltd", "THE INITRODE COMPANY", "Initröde GmbH",
+                                     "Initrode Group GmbH"])
+def test_similar_name_on_another_domain_is_flagged(program, variant):
+    first, _ = program.submit(customer_name="Initrode GmbH", customer_domain="initrode.example")
+    _second, matches = program.submit(member=program.cast.partner_user, customer_name=variant,
+                                      customer_domain="initrode-group.example")
+    assert [m.deal.pk for m in matches] == [first.pk]
+    assert matches[0].reason == "similar_name"
+    assert matches[0].score >= 85
+
+
+def test_unrelated_names_are_not_flagged(program):
+    program.submit(customer_name="Initrode GmbH", customer_domain="initrode.example")
+    _deal, matches = program.submit(member=program.cast.partner_user,
+                                    customer_name="Umbrella Corporation",
+                                    customer_domain="umbrella.example")
+    assert matches == []
+
+
+def test_direct_customer_is_a_conflict(program):
+    with tenant_scope(program.cast.acme):
+        customer_accounts_replace(actor=None, rows=[("Vandelay Industries", "vandelay.example")])
+        assert CustomerAccount.objects.count() == 1
+    deal, matches = program.submit(customer_name="Vandelay Industries Inc",
+                                   customer_domain="www.vandelay.example")
+    assert [m.reason for m in matches] == ["direct_customer"]
+    with tenant_scope(program.cast.acme):
+        assert DealConflict.objects.get(deal=deal).customer_account.name == "Vandelay Industries"
+
+
+def test_closed_registrations_do_not_block(program):
+    from deals.services import deal_withdraw
+
+    first, _ = program.submit()
+    with tenant_scope(program.cast.acme):
+        deal_withdraw(member=program.cast.partner_admin, deal=first)
+    second, matches = program.submit(member=program.cast.partner_user)
+    assert matches == []
+    assert second.status == "submitted"
+
+
+def test_a_partner_never_learns_who_registered_first(program):
+    program.submit()  # Northwind registers first.
+    client = program.cast.client(program.cast.partner_user)  # Contoso tries the same.
+    refused = client.post("/api/v1/deals/", {
+        "customer_name": "Initrode", "customer_domain": "initrode.example",
+        "customer_country": "DE", "product": program.cloud.pk, "amount": "1000",
+        "currency": "EUR", "expected_close_date": "2027-03-01"},
+        content_type="application/json")
+    assert refused.status_code == 409
+    text = refused.content.decode()
+    assert "Northwind" not in text and "northwind" not in text
+    flagged = client.post("/api/v1/deals/", {
+        "customer_name": "Initrode", "customer_domain": "initrode.example",
+        "customer_country": "DE", "product": program.security.pk, "amount": "1000",
+        "currency": "EUR", "expected_close_date": "2027-03-01"},
+        content_type="application/json")
+    assert flagged.status_code == 201
+    body = flagged.json()
+    assert body["conflicts"] == [{"reason": "same_domain", "score": 100}]
+    assert "Northwind" not in flagged.content.decode()
+    manager_view = program.cast.client(program.cast.manager).get(
+        f"/api/v1/deals/{body['id']}/").json()
+    assert manager_view["conflicts"][0]["other_partner"] == "Northwind Traders"
