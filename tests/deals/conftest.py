@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from deals.models import DealStage, ProductLine
 from deals.services import deal_submit
@@ -27,7 +28,7 @@ class Program:
         values = {
             "customer_name": "Initrode GmbH", "customer_domain": "initrode.example",
             "customer_country": "DE", "product": self.cloud, "amount": Decimal("50000"),
-            "currency": "EUR", "expected_close_date": date.today() + timedelta(days=60),
+            "currency": "EUR", "expected_close_date": timezone.localdate() + timedelta(days=60),
         }
         values.update(overrides)
         with tenant_scope(member.tenant):

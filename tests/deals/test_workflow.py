@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -184,7 +184,7 @@ def test_foreign_currency_needs_a_rate_and_closing_freezes_it(program):
     assert "currency" in response.json()
     with tenant_scope(cast.acme):
         exchange_rate_set(actor=None, currency="USD", rate=Decimal("0.90"),
-                          valid_from=date.today() - timedelta(days=10))
+                          valid_from=timezone.localdate() - timedelta(days=10))
     deal, _ = program.submit(customer_name="Yankee Co", customer_domain="yankee.example",
                              amount=Decimal("1000"), currency="usd")
     assert deal.reporting_amount == Decimal("900.00")
@@ -194,7 +194,7 @@ def test_foreign_currency_needs_a_rate_and_closing_freezes_it(program):
         deal.refresh_from_db()
         frozen = (deal.reporting_amount, deal.rate_used, deal.rate_date)
         exchange_rate_set(actor=None, currency="USD", rate=Decimal("2.00"),
-                          valid_from=date.today())
+                          valid_from=timezone.localdate())
         deal.refresh_from_db()
     assert (deal.reporting_amount, deal.rate_used, deal.rate_date) == frozen
     assert frozen[0] == Decimal("900.00")
