@@ -239,6 +239,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # One name per choice set, so the schema has no ambiguous enums.
+    "ENUM_NAME_OVERRIDES": {
+        "CountryEnum": "django_countries.countries",
+        "PartnerStatusEnum": "partners.models.PartnerStatus",
+        "ApplicationStatusEnum": "partners.models.PartnerApplication.Status",
+        "InvitationStatusEnum": "prm.models.Invitation.Status",
+        "DealStatusEnum": "deals.models.DealStatus",
+        "RoleEnum": "prm.models.Role",
+    },
 }
 
 # --- Internationalisation ------------------------------------------------------

@@ -1,8 +1,8 @@
 """Browser tests: Playwright driving Debian's Chromium against pytest-django's live server.
 
 Playwright never downloads a browser here (`playwright install` is not part of set-up);
-CI installs the `chromium` package (see .ci/run). Each xdist worker starts its own
-browser and its own live server, on its own test database.
+CI installs the `chromium` package (see .ci/run). Each test starts its own browser;
+each xdist worker has its own live server on its own test database.
 """
 
 from __future__ import annotations
@@ -16,10 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
-# Playwright's sync API runs an event loop in this thread; Django would otherwise refuse
-# the test's own (synchronous) database work next to it.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from django.db import connections
 
 CHROMIUM = os.environ.get("PRM_E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -37,18 +34,31 @@ SCREENSHOTS = Path(os.environ.get("PRM_E2E_SCREENSHOTS", "/tmp"))  # noqa: S108
 TIMEOUT_MS = 15_000
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(monkeypatch):
+    """A headless Chromium for one test.
+
+    Playwright's sync API keeps an asyncio loop running in this thread while it is
+    started, and Django refuses database work next to a running loop. So the browser
+    lives for one test only, and Django's guard is lifted only for that test: nothing
+    leaks into the next test or into a subprocess. While the loop runs, Django also
+    hands out connections of their own (its connections are per async context); they
+    are closed before the loop goes, or they would outlive the test database.
+    """
     from playwright.sync_api import sync_playwright
 
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (see .ci/run)")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
-        yield browser
-        browser.close()
+        try:
+            yield browser
+        finally:
+            browser.close()
+            connections.close_all()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -76,7 +86,8 @@ def page(browser, request) -> Iterator:
     yield page
     report = getattr(request.node, "report_call", None)
     failed = report is not None and report.failed
-    if failed or os.environ.get("PRM_E2E_SCREENSHOTS_ALWAYS") == "true":
+    wanted = failed or os.environ.get("PRM_E2E_SCREENSHOTS_ALWAYS") == "true"
+    if wanted and not page.is_closed():
         path = _screenshot_name(request.node, "failed" if failed else "passed")
         page.screenshot(path=str(path), full_page=True)
         print(f"screenshot: {path}")
