@@ -31,6 +31,12 @@ class Tenant(models.Model):
     deal_protection_days = models.PositiveSmallIntegerField(
         _("deal protection days"), default=90
     )
+    language_check_blocks = models.BooleanField(
+        _("language findings block saving"), default=False,
+        help_text=_("Off: findings only warn. On: text with discouraged words is refused."))
+    stage_exceptions_allowed = models.BooleanField(
+        _("allow stage moves with required activities undone"), default=True,
+        help_text=_("On: allowed and recorded as an exception. Off: refused."))
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from deals import api as deals_api
 from partners import api as partners_api
+from playbooks import api as playbooks_api
 from prm import api, views
 
 router = DefaultRouter(trailing_slash=True, use_regex_path=False)
@@ -16,11 +17,13 @@ router.register("events", api.EventViewSet, basename="event")
 router.register("partners", partners_api.PartnerViewSet, basename="partner")
 router.register("tiers", partners_api.TierViewSet, basename="tier")
 router.register("deals", deals_api.DealViewSet, basename="deal")
+router.register("glossary/terms", playbooks_api.GlossaryTermViewSet, basename="glossary-term")
 router.register("partner-applications", partners_api.PartnerApplicationViewSet,
                 basename="partner-application")
 
 api_v1 = [
     path("me/", api.MeView.as_view(), name="api-me"),
+    path("glossary/check/", playbooks_api.LanguageCheckView.as_view(), name="api-glossary-check"),
     *router.urls,
 ]
 

@@ -1,0 +1,129 @@
+"""The language check: whole words, inflections, phrase variants, URLs, offsets, German."""
+
+from __future__ import annotations
+
+import pytest
+
+from playbooks.glossary import discouraged_add, term_create
+from playbooks.language import Entry, Matcher
+from prm.tenancy import tenant_scope
+
+EN = Matcher([
+    Entry("lead", "registered opportunity", 1, "Once registered, say registered opportunity."),
+    Entry("sign up", "register", 2, "Say register."),
+    Entry("deal desk", "approval team", 3, "Say approval team."),
+    Entry("company", "account", 4, "Say account."),
+], "en")
+DE = Matcher([Entry("Lead", "registrierte Opportunity", 1, "Sagen Sie ..."),
+              Entry("Deal-Desk", "Freigabeteam", 3, "Sagen Sie Freigabeteam.")], "de")
+
+
+def found(matcher, text):
+    return [(f.start, f.end, f.found, f.term_id) for f in matcher.check(text)]
+
+
+@pytest.mark.parametrize(("text", "word"), [
+    ("New lead today", "lead"), ("Two leads", "leads"), ("The lead's owner", "lead's"),
+    ("The lead’s owner", "lead’s"), ("The leads' owners", "leads'"), ("LEAD", "LEAD"),
+    ("He is leading it", "leading"), ("She leaded it", "leaded"),
+    ("our companies", "companies"),
+])
+def test_inflections_match(text, word):
+    assert [f[2] for f in found(EN, text)] == [word]
+
+
+@pytest.mark.parametrize("text", ["The leader said", "mislead them", "leadership", "Leadville",
+                                  "a companion"])
+def test_never_inside_a_longer_word(text):
+    assert found(EN, text) == []
+
+
+@pytest.mark.parametrize("text", ["sign up", "Sign-up", "signup", "sign  up", "SIGN-UP",
+                                  "signed up", "sign ups"])
+def test_phrase_variants(text):
+    assert [f[3] for f in found(EN, text)] == [2]
+
+
+@pytest.mark.parametrize("text", ["sign. up", "sign, up", "sign (up)"])
+def test_phrases_do_not_cross_punctuation(text):
+    assert found(EN, text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "see https://example.com/lead now", "write to lead@example.com", "www.lead.example/x",
+    "visit acme.com/lead-form", "ftp://files.example/lead.txt",
+])
+def test_nothing_inside_urls_or_addresses(text):
+    assert found(EN, text) == []
+
+
+def test_offsets_point_into_the_original_text():
+    text = "Ünïcödé first: our Deal-Desk's reply to the lead, then a sign-up."
+    findings = EN.check(text)
+    assert [text[f.start:f.end] for f in findings] == ["Deal-Desk's", "lead", "sign-up"]
+    assert [f.found for f in findings] == ["Deal-Desk's", "lead", "sign-up"]
+
+
+def test_longest_phrase_wins_and_words_are_not_double_counted():
+    matcher = Matcher([Entry("deal", "opportunity", 1, ""), Entry("deal desk", "team", 2, "")])
+    assert [(f.found, f.term_id) for f in matcher.check("the deal desk and a deal")] == [
+        ("deal desk", 2), ("deal", 1)]
+
+
+def test_german_terms_and_inflections():
+    assert [f[2] for f in found(DE, "Die Leads und der Deal-Desk, die Deal Desks")] == [
+        "Leads", "Deal-Desk", "Deal Desks"]
+    assert found(DE, "Der Leader sagt") == []
+
+
+class TestService:
+    @pytest.fixture
+    def glossary(self, cast):
+        with tenant_scope(cast.acme):
+            term = term_create(actor=None, name="registered opportunity",
+                               definition="A deal a partner registered and we approved.")
+            discouraged_add(actor=None, term=term, phrase="lead",
+                            reason="Once registered, it is an opportunity.")
+            discouraged_add(actor=None, term=term, phrase="Lead", locale="de",
+                            replacement="registrierte Opportunity")
+        return term
+
+    def test_api_returns_findings_with_offsets(self, cast, glossary):
+        response = cast.client(cast.partner_user).post(
+            "/api/v1/glossary/check/", {"text": "My leads are hot.", "locale": "en"},
+            content_type="application/json")
+        assert response.status_code == 200
+        assert response.json() == {"findings": [{
+            "start": 3, "end": 8, "found": "leads", "preferred": "registered opportunity",
+            "term_id": glossary.pk, "message": "Once registered, it is an opportunity."}]}
+
+    def test_german_locale_uses_german_phrases(self, cast, glossary):
+        response = cast.client(cast.manager).post(
+            "/api/v1/glossary/check/", {"text": "Neue Leads!", "locale": "de"},
+            content_type="application/json")
+        assert [f["preferred"] for f in response.json()["findings"]] == [
+            "registrierte Opportunity"]
+
+    @pytest.mark.parametrize("body", [{}, {"text": 42}, {"text": "x", "locale": "fr"},
+                                      {"text": ["a"]}, {"text": "x" * 200_001}])
+    def test_malformed_input_is_400(self, cast, glossary, body):
+        response = cast.client(cast.manager).post("/api/v1/glossary/check/", body,
+                                                  content_type="application/json")
+        assert response.status_code == 400
+
+    def test_changes_to_the_glossary_apply_at_once(self, cast, glossary):
+        client = cast.client(cast.manager)
+        check = {"text": "Please sign up", "locale": "en"}
+        assert client.post("/api/v1/glossary/check/", check,
+                           content_type="application/json").json()["findings"] == []
+        with tenant_scope(cast.acme):
+            discouraged_add(actor=None, term=glossary, phrase="sign up")
+        findings = client.post("/api/v1/glossary/check/", check,
+                               content_type="application/json").json()["findings"]
+        assert [f["found"] for f in findings] == ["sign up"]
+
+    def test_another_tenants_glossary_is_not_used(self, cast, glossary):
+        response = cast.client(cast.other_admin).post(
+            "/api/v1/glossary/check/", {"text": "My leads", "locale": "en"},
+            content_type="application/json")
+        assert response.json()["findings"] == []
