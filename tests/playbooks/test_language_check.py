@@ -24,7 +24,7 @@ def found(matcher, text):
 
 @pytest.mark.parametrize(("text", "word"), [
     ("New lead today", "lead"), ("Two leads", "leads"), ("The lead's owner", "lead's"),
-    ("The lead’s owner", "lead’s"), ("The leads' owners", "leads'"), ("LEAD", "LEAD"),
+    ("The lead\u2019s owner", "lead\u2019s"), ("The leads' owners", "leads'"), ("LEAD", "LEAD"),
     ("He is leading it", "leading"), ("She leaded it", "leaded"),
     ("our companies", "companies"),
 ])
