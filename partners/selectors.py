@@ -76,3 +76,10 @@ def channel_managers() -> QuerySet[Membership]:
     return Membership.objects.filter(
         role__in=["channel_manager", "tenant_admin"], is_active=True
     ).select_related("user").order_by("user__email")
+
+
+def partner_invitations_pending(*, partner: Partner):
+    from prm.models import Invitation
+
+    return Invitation.objects.filter(partner=partner, status=Invitation.Status.PENDING
+                                     ).select_related("invited_by").order_by("-created_at")

@@ -1,10 +1,17 @@
 from django.urls import path
 
-from partners.placeholder import not_built_yet
+from partners import views_recruitment as views
 
 urlpatterns = [
-    path("apply/", not_built_yet, name="apply"),
-    path("partners/applications/", not_built_yet, name="application_queue"),
-    path("partners/applications/<int:application_id>/", not_built_yet, name="application_detail"),
-    path("team/", not_built_yet, name="partner_team"),
+    path("apply/", views.apply, name="apply"),
+    path("apply/done/", views.apply_done, name="apply_done"),
+    path("partners/applications/", views.application_queue, name="application_queue"),
+    path("partners/applications/<int:application_id>/", views.application_detail,
+         name="application_detail"),
+    path("partners/applications/<int:application_id>/approve/", views.application_approve,
+         name="application_approve"),
+    path("partners/applications/<int:application_id>/decline/", views.application_decline,
+         name="application_decline"),
+    path("team/", views.partner_team, name="partner_team"),
+    path("team/<int:membership_id>/", views.partner_team_member, name="partner_team_member"),
 ]

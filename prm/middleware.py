@@ -94,7 +94,7 @@ class MembershipMiddleware:
             timezone.deactivate()
 
 
-MFA_EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz", "/api/")
+MFA_EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz", "/api/", "/apply/")
 
 
 class RequireMfaMiddleware:
