@@ -77,6 +77,16 @@ def main() -> None:
         print(f"baseline: anonymous 401 on /api/v1/me/: {baseline:8.0f} req/s")
         for name, value in figures.items():
             print(f"{name:<45} {value:8.0f} req/s   {baseline / value:5.2f}x the floor")
+
+        from bench.partners_import import bench_partners_import
+
+        print()
+        bench_partners_import(tenant=tenant, actor=admin.user)
+
+        from bench.deals import bench_deals
+
+        print()
+        bench_deals()
     finally:
         with as_owner():
             teardown_databases(config, verbosity=0)
