@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Lower
 
 from partners.models import Partner, PartnerApplication, PartnerStatusChange, Tier
@@ -13,8 +13,10 @@ SORTS = {
     "-name": (Lower("name").desc(), "-pk"),
     "created": ("created_at", "pk"),
     "-created": ("-created_at", "-pk"),
-    "tier": ("tier__rank", Lower("name")),
-    "-tier": ("-tier__rank", Lower("name")),
+    # Partners without a tier come last both ways (PostgreSQL puts NULLs first when
+    # descending).
+    "tier": (F("tier__rank").asc(nulls_last=True), Lower("name")),
+    "-tier": (F("tier__rank").desc(nulls_last=True), Lower("name")),
     "status": ("status", Lower("name")),
     "country": ("country", Lower("name")),
 }

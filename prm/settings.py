@@ -164,6 +164,7 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
@@ -175,6 +176,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "prm.tasks.outbox_sweep", "schedule": 60.0},
     "idempotency-prune": {"task": "prm.tasks.idempotency_prune", "schedule": 3600.0},
+    "deals-expire-protection": {"task": "deals.tasks.expire_protection", "schedule": 900.0},
 }
 
 # --- Accounts -------------------------------------------------------------------
@@ -247,6 +249,11 @@ SPECTACULAR_SETTINGS = {
         "InvitationStatusEnum": "prm.models.Invitation.Status",
         "DealStatusEnum": "deals.models.DealStatus",
         "RoleEnum": "prm.models.Role",
+        "PartnerTypeEnum": "partners.models.PartnerType",
+        "TermStatusEnum": "playbooks.models.GlossaryTerm.Status",
+        "TimelineEntryKindEnum": "deals.models.TimelineEntry.Kind",
+        "ActivityChangeKindEnum": "playbooks.api_playbooks.ACTIVITY_CHANGES",
+        "StageChangeStatusEnum": "playbooks.api_playbooks.STAGE_CHANGES",
     },
 }
 

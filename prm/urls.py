@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from deals import api as deals_api
 from partners import api as partners_api
 from playbooks import api as playbooks_api
+from playbooks import api_content, api_playbooks
 from prm import api, views
 
 router = DefaultRouter(trailing_slash=True, use_regex_path=False)
@@ -18,6 +19,11 @@ router.register("partners", partners_api.PartnerViewSet, basename="partner")
 router.register("tiers", partners_api.TierViewSet, basename="tier")
 router.register("deals", deals_api.DealViewSet, basename="deal")
 router.register("glossary/terms", playbooks_api.GlossaryTermViewSet, basename="glossary-term")
+router.register("playbooks", api_playbooks.PlaybookViewSet, basename="playbook")
+router.register("playbook-stages", api_playbooks.PlaybookStageViewSet, basename="playbook-stage")
+router.register("playbook-activities", api_playbooks.StageActivityViewSet,
+                basename="playbook-activity")
+router.register("content", api_content.ContentViewSet, basename="content")
 router.register("partner-applications", partners_api.PartnerApplicationViewSet,
                 basename="partner-application")
 
@@ -42,6 +48,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("partners.urls")),
     path("", include("deals.urls")),
+    path("", include("playbooks.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),

@@ -101,9 +101,6 @@ class TestDirectory:
         newest = _names(client.get("/partners/", {"sort": "-created"}))
         assert newest[0] == "=HYPERLINK(\"x\") Delta"
 
-    @pytest.mark.xfail(strict=True, reason="selectors.SORTS['-tier'] sorts partners without "
-                       "a tier first (PostgreSQL puts NULLs first in a descending order); "
-                       "it needs F('tier__rank').desc(nulls_last=True)")
     def test_highest_tier_first_puts_partners_without_a_tier_last(self, cast, program):
         highest_first = _names(cast.client(cast.manager).get("/partners/", {"sort": "-tier"}))
         assert highest_first[:3] == ["Alpha Systems", "Gamma Data", "Beta Cloud"]

@@ -7,7 +7,9 @@ every feature.
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from deals import demo as deals_demo
 from partners import demo as partners_demo
+from playbooks import demo_glossary, demo_playbooks
 from prm.models import Role, Tenant
 from prm.notifications import tenant_url
 from prm.services import membership_create, tenant_create
@@ -54,6 +56,9 @@ class Command(BaseCommand):
                             domain.split(".")[0].title(), domain)
                         membership_create(actor=None, email=email, role=role, partner=partner,
                                           password=DEMO_PASSWORD, full_name=full_name)
+                deals_demo.seed(tenant_slug=slug, vendor=vendor)
+            demo_glossary.seed(tenant_slug=slug)
+            demo_playbooks.seed(tenant_slug=slug)
             self.stdout.write(f"\n{name}: {tenant_url(tenant, '/')}")
             for email, _full_name, role, _domain in people:
                 self.stdout.write(f"  {role:<16} {email:<28} {DEMO_PASSWORD}")
