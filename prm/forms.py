@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
-from prm.models import Role, User
+from prm.models import Role, Tenant, User
 
 
 class _PartnerChoice(forms.Form):
@@ -62,6 +62,30 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["full_name", "time_zone"]
+
+
+class ProgramSettingsForm(forms.ModelForm):
+    """The program settings a tenant admin may change (slug and currency are the operator's)."""
+
+    class Meta:
+        model = Tenant
+        fields = ["name", "locale", "time_zone", "deal_protection_days",
+                  "language_check_blocks", "stage_exceptions_allowed"]
+        labels = {"name": _("Program name"), "locale": _("Language of the program"),
+                  "time_zone": _("Time zone"),
+                  "deal_protection_days": _("Protection period (days)")}
+        help_texts = {
+            "locale": _("The language of e-mails and of the glossary's base terms."),
+            "deal_protection_days": _("How long an approved registration is protected. "
+                                      "A change applies to registrations approved from now "
+                                      "on."),
+        }
+
+    def clean_deal_protection_days(self):
+        days = self.cleaned_data["deal_protection_days"]
+        if not 1 <= days <= 730:
+            raise forms.ValidationError(_("Choose between 1 and 730 days."))
+        return days
 
 
 class EventFilterForm(forms.Form):

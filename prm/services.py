@@ -9,6 +9,7 @@ from datetime import timedelta
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -257,3 +258,32 @@ def tenant_create(*, slug: str, name: str, **settings_fields) -> Tenant:
     tenant.full_clean()
     tenant.save()
     return tenant
+
+
+PROGRAM_SETTINGS = ("name", "locale", "time_zone", "deal_protection_days",
+                    "language_check_blocks", "stage_exceptions_allowed")
+
+
+@transaction.atomic
+def tenant_settings_update(*, actor, tenant: Tenant, **changes) -> Tenant:
+    """A tenant admin's change of the program settings; records what changed, from and to."""
+    unknown = set(changes) - set(PROGRAM_SETTINGS)
+    if unknown:
+        raise InvalidInput(_("These settings cannot be changed here: %s.")
+                           % ", ".join(sorted(unknown)))
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    changed = {name: {"from": getattr(tenant, name), "to": value}
+               for name, value in changes.items() if getattr(tenant, name) != value}
+    if not changed:
+        return tenant
+    for name, change in changed.items():
+        setattr(tenant, name, change["to"])
+    try:
+        tenant.full_clean(exclude=["slug"])
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise InvalidInput(messages[0], field=field) from error
+    tenant.save(update_fields=list(changed))
+    record_event(actor=actor, verb="tenant.settings_changed", subject=tenant, data=changed)
+    return tenant
+

@@ -45,6 +45,7 @@ urlpatterns = [
     path("api-keys/<int:key_id>/revoke/", views.api_key_revoke, name="api_key_revoke"),
     path("profile/", views.profile, name="profile"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("program/settings/", views.program_settings, name="program_settings"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("partners.urls")),
     path("", include("deals.urls")),

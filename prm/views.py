@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import connection
@@ -26,6 +28,7 @@ from prm.forms import (
     InvitationForm,
     MembershipForm,
     ProfileForm,
+    ProgramSettingsForm,
 )
 from prm.htmx import render_page
 from prm.models import Role, User
@@ -160,6 +163,25 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Saved."))
         return redirect("profile")
     return render(request, "portal/profile.html", {"form": form})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def program_settings(request: HttpRequest) -> HttpResponse:
+    # A copy: a bound ModelForm writes its data into the instance, and request.tenant must
+    # stay what the database holds until the service has saved.
+    form = ProgramSettingsForm(request.POST or None, instance=copy.copy(request.tenant))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.tenant_settings_update(actor=request.user, tenant=request.tenant,
+                                            **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            messages.success(request, _("Program settings saved."))
+            return redirect("program_settings")
+    return render(request, "portal/program_settings.html", {"form": form},
+                  status=400 if form.errors else 200)
 
 
 @admin_required
