@@ -83,6 +83,11 @@ def main() -> None:
         print()
         bench_partners_import(tenant=tenant, actor=admin.user)
 
+        from bench.language_check import bench_language_check
+
+        print()
+        bench_language_check()
+
         from bench.deals import bench_deals
 
         print()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from playbooks.language import Entry, Finding, Matcher
@@ -84,7 +85,7 @@ def term_retire(*, actor, term: GlossaryTerm, retired: bool = True) -> GlossaryT
     status = GlossaryTerm.Status.RETIRED if retired else GlossaryTerm.Status.ACTIVE
     if term.status == status:
         return term
-    GlossaryTerm.objects.filter(pk=term.pk).update(status=status)
+    GlossaryTerm.objects.filter(pk=term.pk).update(status=status, updated_at=timezone.now())
     term.refresh_from_db()
     record_event(actor=actor, verb="glossary.term_retired" if retired
                  else "glossary.term_restored", subject=term, data={"name": term.name})
@@ -106,7 +107,7 @@ def discouraged_add(*, actor, term: GlossaryTerm, phrase: str, locale: str = "en
                                                     reason=reason.strip())
     except IntegrityError:
         raise InvalidInput(_("This phrase is already discouraged."), field="phrase") from None
-    GlossaryTerm.objects.filter(pk=term.pk).update(name=term.name)  # bumps updated_at
+    _touch(term)
     record_event(actor=actor, verb="glossary.discouraged_added", subject=term,
                  data={"phrase": phrase, "locale": locale, "reason": reason})
     return item
@@ -118,7 +119,13 @@ def discouraged_remove(*, actor, item: DiscouragedPhrase) -> None:
     record_event(actor=actor, verb="glossary.discouraged_removed", subject=term,
                  data={"phrase": item.phrase, "locale": item.locale})
     item.delete()
-    GlossaryTerm.objects.filter(pk=term.pk).update(name=term.name)
+    _touch(term)
+
+
+def _touch(term: GlossaryTerm) -> None:
+    """Mark the term changed, so every process's cached matcher is rebuilt (an
+    ``update()`` does not set ``auto_now`` fields by itself)."""
+    GlossaryTerm.objects.filter(pk=term.pk).update(updated_at=timezone.now())
 
 
 @transaction.atomic
@@ -158,11 +165,12 @@ def matcher_for(locale: str) -> Matcher:
         return cached[1]
     rows = (DiscouragedPhrase.objects.filter(locale=locale,
                                              term__status=GlossaryTerm.Status.ACTIVE)
-            .select_related("term"))
-    entries = [Entry(row.phrase, row.replacement or row.term.name, row.term_id,
-                     row.reason or _("Say “%(preferred)s”.") % {
-                         "preferred": row.replacement or row.term.name})
-               for row in rows]
+            .values_list("phrase", "replacement", "term__name", "term_id", "reason"))
+    entries = []
+    for phrase, replacement, term_name, term_id, reason in rows:
+        preferred = replacement or term_name
+        entries.append(Entry(phrase, preferred, term_id,
+                             reason or _("Say “%(preferred)s”.") % {"preferred": preferred}))
     matcher = Matcher(entries, locale)
     _matchers[(tenant.pk, locale)] = (revision, matcher)
     return matcher

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from playbooks.glossary import discouraged_add, term_create
+from playbooks.glossary import (
+    discouraged_add,
+    discouraged_remove,
+    language_check,
+    term_create,
+    term_retire,
+)
 from playbooks.language import Entry, Matcher
+from playbooks.models import DiscouragedPhrase
 from prm.tenancy import tenant_scope
 
 EN = Matcher([
@@ -121,6 +128,26 @@ class TestService:
         findings = client.post("/api/v1/glossary/check/", check,
                                content_type="application/json").json()["findings"]
         assert [f["found"] for f in findings] == ["sign up"]
+
+    def test_a_retired_term_stops_being_flagged_and_a_restored_one_starts_again(
+            self, cast, glossary):
+        with tenant_scope(cast.acme):
+            assert [f.found for f in language_check(text="new leads")] == ["leads"]
+            term_retire(actor=None, term=glossary)
+            assert language_check(text="new leads") == []
+            term_retire(actor=None, term=glossary, retired=False)
+            assert [f.found for f in language_check(text="new leads")] == ["leads"]
+
+    def test_swapping_one_phrase_for_another_applies_at_once(self, cast, glossary):
+        """Same number of terms and phrases before and after: the matcher must still see
+        the change."""
+        with tenant_scope(cast.acme):
+            assert [f.found for f in language_check(text="a lead in the funnel")] == ["lead"]
+            discouraged_remove(actor=None, item=DiscouragedPhrase.objects.get(
+                term=glossary, phrase="lead", locale="en"))
+            discouraged_add(actor=None, term=glossary, phrase="funnel")
+            assert [f.found for f in language_check(text="a lead in the funnel")] == [
+                "funnel"]
 
     def test_another_tenants_glossary_is_not_used(self, cast, glossary):
         response = cast.client(cast.other_admin).post(
