@@ -189,6 +189,13 @@ class Names:
 
 # --- set-based generation --------------------------------------------------------------
 
+# The conflict check's word index of the new registrations, as deal_submit writes it.
+TOKENS_SQL = """
+INSERT INTO deals_dealnametoken (tenant_id, deal_id, token)
+SELECT DISTINCT d.tenant_id, d.id, t FROM deals_deal d, unnest(d.customer_name_tokens) AS t
+WHERE d.id > %s
+"""
+
 GROW_SQL = """
 INSERT INTO deals_deal (
     tenant_id, partner_id, registered_by_id, customer_name, customer_name_normalised,
@@ -319,6 +326,7 @@ def _bulk_load():
                 cursor.execute(f"ALTER TABLE deals_deal ADD CONSTRAINT "
                                f"{connection.ops.quote_name(name)} {definition}")
             cursor.execute("VACUUM (ANALYZE) deals_deal")
+            cursor.execute("VACUUM (ANALYZE) deals_dealnametoken")
             cursor.execute(_INDEXES_SQL)
             assert [_canonical(i) for i in cursor.fetchall()] == [_canonical(i) for i in indexes]
             cursor.execute(_FOREIGN_KEYS_SQL)
@@ -347,12 +355,15 @@ def _grow(tenant, setup: dict, vocab: list[tuple[str, str, int]], first: int, la
             "generate_series(1, v.copies)",
             [[v[0] for v in vocab], [v[1] for v in vocab], [v[2] for v in vocab]])
         cursor.execute("ANALYZE bench_bag")
+        cursor.execute("SELECT coalesce(max(id), 0) FROM deals_deal")
+        (last_id,) = cursor.fetchone()
         cursor.execute(GROW_SQL, {
             **setup["sql"], "first": first, "last": last, "bag": sum(v[2] for v in vocab),
             "generic": GENERIC, "n_generic": len(GENERIC),
             "legal": LEGAL, "n_legal": len(LEGAL),
             "countries": COUNTRIES, "n_countries": len(COUNTRIES),
         })
+        cursor.execute(TOKENS_SQL, [last_id])
     return time.perf_counter() - start
 
 
@@ -375,8 +386,11 @@ def _check_generated(tenant, sample: int = 2_000) -> None:
 
 def _program():
     """Tenant, products, stages, partners with one admin each, an API key, customers."""
-    from deals.models import CustomerAccount, DealStage, ProductLine
+    from django.db import connection
+
+    from deals.models import CustomerAccount, CustomerAccountToken, DealStage, ProductLine
     from partners.models import Partner
+    from prm.db_roles import as_owner
     from prm.names import name_tokens, normalise_company_name
     from prm.services import api_key_create, membership_create, tenant_create
     from prm.tenancy import tenant_scope
@@ -403,6 +417,12 @@ def _program():
                 name=name, name_normalised=normalised, name_tokens=name_tokens(normalised),
                 domain=f"{normalised.replace(' ', '')}-direct{n}.example"))
         CustomerAccount.objects.bulk_create(accounts, batch_size=1_000)
+        CustomerAccountToken.objects.bulk_create(
+            [CustomerAccountToken(account=a, token=t) for a in accounts for t in a.name_tokens],
+            batch_size=5_000)
+    with as_owner(), connection.cursor() as cursor:  # as autovacuum would, soon
+        cursor.execute("ANALYZE deals_customeraccount")
+        cursor.execute("ANALYZE deals_customeraccounttoken")
     return tenant, {
         "key": key, "member": members[0], "products": products, "stages": stages,
         "sql": {"tenant": tenant.pk, "partners": [p.pk for p in partners],
@@ -592,26 +612,22 @@ def _summary(results: list[dict]) -> dict:
 
 
 def _explain(tenant, inputs: list[dict], title: str) -> None:
-    """The plans of find_conflicts' two deal queries, for an input with a rare token."""
+    """The plan of find_conflicts' candidate query, for an input with a rare token."""
     from django.db import connection
 
-    from deals.models import OPEN_STATUSES, Deal
+    from deals import conflicts
     from prm.tenancy import tenant_scope
 
     args = next(i["args"] for i in inputs if i["label"] == "similar name")
-    with tenant_scope(tenant):
-        base = Deal.objects.filter(status__in=OPEN_STATUSES).only(
-            "pk", "partner_id", "customer_name", "customer_name_normalised", "customer_domain",
-            "product_id", "status", "registered_at")
-        for label, qs in (("domain " + args["domain"],
-                           base.filter(customer_domain=args["domain"])),
-                          ("tokens " + ",".join(args["tokens"]),
-                           base.filter(customer_name_tokens__overlap=args["tokens"]))):
-            sql, params = qs[:200].query.sql_with_params()
-            with connection.cursor() as cursor:
-                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
-                plan = "\n".join("    " + row[0] for row in cursor.fetchall())
-            print(f"  plan at {title}, {label}:\n{plan}")
+    with tenant_scope(tenant), connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + conflicts.CANDIDATES_SQL, {
+            "tokens": args["tokens"], "name": args["name_normalised"], "domain": args["domain"],
+            "tenant": tenant.pk, "exclude": 0, "common": conflicts.COMMON_TOKEN,
+            "cap": conflicts.CANDIDATE_CAP, "shortlist": conflicts.SHORTLIST,
+            "same_domain": conflicts.SAME_DOMAIN_RANK,
+            "same_name": conflicts.SAME_NAME_RANK})
+        plan = "\n".join("    " + row[0] for row in cursor.fetchall())
+    print(f"  plan at {title}, tokens {','.join(args['tokens'])}:\n{plan}")
 
 
 # --- entry point -------------------------------------------------------------------------

@@ -177,8 +177,9 @@ class DealViewSet(mixins.ListModelMixin, TenantViewSet):
         filters.is_valid(raise_exception=True)
         return selectors.deal_list(member=self.member(), **filters.validated_data)
 
-    def _out(self, deal: Deal, code=status.HTTP_200_OK) -> Response:
-        deal.refresh_from_db()
+    def _out(self, deal: Deal, code=status.HTTP_200_OK, *, fresh: bool = False) -> Response:
+        if not fresh:  # a service's F() updates leave the instance stale; a new one is not
+            deal = Deal.objects.select_related("partner", "product", "stage").get(pk=deal.pk)
         response = Response(DealOut(deal, context={"member": self.member()}).data, status=code)
         response["ETag"] = deal.etag
         return response
@@ -204,7 +205,7 @@ class DealViewSet(mixins.ListModelMixin, TenantViewSet):
             raise InvalidInput(_("Choose the partner this registration is for."),
                                field="partner")
         deal, _matches = services.deal_submit(member=member, partner=partner, **values)
-        return self._out(deal, status.HTTP_201_CREATED)
+        return self._out(deal, status.HTTP_201_CREATED, fresh=True)
 
     @extend_schema(request=DealUpdateIn, responses=DealOut, parameters=[IF_MATCH])
     def partial_update(self, request, pk=None):

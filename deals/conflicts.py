@@ -1,21 +1,33 @@
-"""Conflict detection at the door: a few indexed lookups, then fuzzy scoring in memory.
+"""Conflict detection at the door: one indexed query, then fuzzy scoring in memory.
 
-Candidates come only from indexes (the partial index on open deals' domains, the GIN
-index on their name tokens, and the customer accounts' indexes), capped, so the check
-costs the same at a thousand registrations as at a million.
+Candidates come only from indexes, capped, so the check costs the same at a thousand
+registrations as at a million: open deals and direct customers with the same domain or
+the same normalised name, and those sharing a distinctive word of the name (the token
+tables, ranked by the number of words shared). A word found on ``COMMON_TOKEN`` or more
+rows says little about a company and is left out; counting up to that bound reads at
+most that many index entries.
+
+The token tables exist because a GIN index on an array column cannot serve here: ``&&``
+is not leakproof, so under row-level security PostgreSQL never uses it as an index
+condition. Every operator below is a leakproof equality.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
 from rapidfuzz import fuzz
 
-from deals.models import OPEN_STATUSES, CustomerAccount, Deal, DealConflict
+from deals.models import CustomerAccount, Deal, DealConflict
 from prm.names import name_tokens
+from prm.tenancy import require_tenant
 
 SIMILAR_NAME_THRESHOLD = 85
-CANDIDATE_CAP = 200
+CANDIDATE_CAP = 50  # of each kind; ranked, so the likeliest ones come first
+COMMON_TOKEN = 200
+SHORTLIST = 4 * CANDIDATE_CAP  # rows by words shared, read before closed deals drop out
+SAME_DOMAIN_RANK, SAME_NAME_RANK = 2000, 1000  # above any count of shared words
 
 
 @dataclass(frozen=True)
@@ -27,9 +39,86 @@ class Match:
     same_product: bool = False
 
 
-def _name_score(a: str, b: str) -> int:
+# Open deals, then direct customers: the same domain first, then the same normalised
+# name, then most words shared; at most CANDIDATE_CAP of each. Words shared are counted
+# in the token index alone, and only a shortlist is looked up in the tables. The ranks
+# are materialised: found once through their indexes, then joined, whatever the
+# estimates.
+CANDIDATES_SQL = """
+WITH query(token) AS (SELECT DISTINCT unnest(%(tokens)s::text[])),
+deal_words AS (
+    SELECT q.token FROM query q
+    WHERE (SELECT count(*) FROM (
+               SELECT 1 FROM deals_dealnametoken x
+               WHERE x.tenant_id = %(tenant)s AND x.token = q.token LIMIT %(common)s) AS seen
+          ) < %(common)s
+),
+account_words AS (
+    SELECT q.token FROM query q
+    WHERE (SELECT count(*) FROM (
+               SELECT 1 FROM deals_customeraccounttoken x
+               WHERE x.tenant_id = %(tenant)s AND x.token = q.token LIMIT %(common)s) AS seen
+          ) < %(common)s
+),
+deal_ranks AS MATERIALIZED (
+    SELECT d.id, %(same_domain)s AS rank FROM deals_deal d
+    WHERE d.tenant_id = %(tenant)s AND d.status IN ('submitted', 'approved')
+      AND d.customer_domain = %(domain)s AND %(domain)s <> ''
+    UNION ALL
+    SELECT d.id, %(same_name)s FROM deals_deal d
+    WHERE d.tenant_id = %(tenant)s AND d.status IN ('submitted', 'approved')
+      AND d.customer_name_normalised = %(name)s
+    UNION ALL
+    (SELECT x.deal_id, count(*) AS shared
+     FROM deals_dealnametoken x JOIN deal_words w ON x.token = w.token
+     WHERE x.tenant_id = %(tenant)s GROUP BY x.deal_id
+     ORDER BY shared DESC, x.deal_id DESC LIMIT %(shortlist)s)
+),
+deal_candidates AS (
+    SELECT d.id, d.customer_name_normalised, d.customer_domain, d.product_id, max(r.rank) AS rank
+    FROM deal_ranks r JOIN deals_deal d ON d.tenant_id = %(tenant)s AND d.id = r.id
+    WHERE d.status IN ('submitted', 'approved') AND d.id <> %(exclude)s
+    GROUP BY d.id ORDER BY rank DESC, d.id DESC LIMIT %(cap)s
+),
+account_ranks AS MATERIALIZED (
+    SELECT a.id, %(same_domain)s AS rank FROM deals_customeraccount a
+    WHERE a.tenant_id = %(tenant)s AND a.domain = %(domain)s AND %(domain)s <> ''
+    UNION ALL
+    SELECT a.id, %(same_name)s FROM deals_customeraccount a
+    WHERE a.tenant_id = %(tenant)s AND a.name_normalised = %(name)s
+    UNION ALL
+    (SELECT x.account_id, count(*) AS shared
+     FROM deals_customeraccounttoken x JOIN account_words w ON x.token = w.token
+     WHERE x.tenant_id = %(tenant)s GROUP BY x.account_id
+     ORDER BY shared DESC, x.account_id DESC LIMIT %(shortlist)s)
+),
+account_candidates AS (
+    SELECT a.id, a.name_normalised, a.domain, a.name, max(r.rank) AS rank
+    FROM account_ranks r JOIN deals_customeraccount a ON a.tenant_id = %(tenant)s AND a.id = r.id
+    GROUP BY a.id ORDER BY rank DESC, a.id DESC LIMIT %(cap)s
+)
+SELECT 'deal', id, customer_name_normalised, customer_domain, product_id, NULL FROM deal_candidates
+UNION ALL
+SELECT 'account', id, name_normalised, domain, NULL, name FROM account_candidates
+"""
+
+
+def _candidates(*, domain: str, name_normalised: str, tokens: list[str],
+                exclude_deal_id: int | None) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(CANDIDATES_SQL, {
+            "tokens": tokens, "name": name_normalised, "domain": domain,
+            "tenant": require_tenant().pk, "exclude": exclude_deal_id or 0,
+            "common": COMMON_TOKEN, "cap": CANDIDATE_CAP, "shortlist": SHORTLIST,
+            "same_domain": SAME_DOMAIN_RANK, "same_name": SAME_NAME_RANK})
+        return cursor.fetchall()
+
+
+def _name_score(a: str, b: str, distinctive_a: str | None = None) -> int:
     """Similarity of two normalised names, 0-100; generic words ("group") count less."""
-    distinctive_a, distinctive_b = " ".join(name_tokens(a)), " ".join(name_tokens(b))
+    if distinctive_a is None:
+        distinctive_a = " ".join(name_tokens(a))
+    distinctive_b = " ".join(name_tokens(b))
     return round(max(fuzz.token_sort_ratio(a, b), fuzz.ratio(a, b),
                      fuzz.token_sort_ratio(distinctive_a, distinctive_b)))
 
@@ -37,32 +126,27 @@ def _name_score(a: str, b: str) -> int:
 def find_conflicts(*, domain: str, name_normalised: str, tokens: list[str], product_id: int,
                    exclude_deal_id: int | None = None) -> list[Match]:
     """Every open deal or direct customer this registration may collide with."""
-    open_deals = Deal.objects.filter(status__in=OPEN_STATUSES).only(
-        "pk", "partner_id", "customer_name", "customer_name_normalised", "customer_domain",
-        "product_id", "status", "registered_at")
-    if exclude_deal_id:
-        open_deals = open_deals.exclude(pk=exclude_deal_id)
-    matches: dict[int, Match] = {}
-    for deal in open_deals.filter(customer_domain=domain)[:CANDIDATE_CAP]:
-        matches[deal.pk] = Match(Reason.SAME_DOMAIN, 100, deal=deal,
-                                 same_product=deal.product_id == product_id)
-    if tokens:
-        for deal in open_deals.filter(customer_name_tokens__overlap=tokens)[:CANDIDATE_CAP]:
-            if deal.pk in matches:
+    matches = []
+    distinctive = " ".join(name_tokens(name_normalised))
+    for kind, pk, other_name, other_domain, other_product, account_name in _candidates(
+            domain=domain, name_normalised=name_normalised, tokens=tokens,
+            exclude_deal_id=exclude_deal_id):
+        same_domain = bool(domain) and other_domain == domain
+        if same_domain:
+            score = 100
+        else:
+            score = _name_score(name_normalised, other_name, distinctive)
+            if score < SIMILAR_NAME_THRESHOLD:
                 continue
-            score = _name_score(name_normalised, deal.customer_name_normalised)
-            if score >= SIMILAR_NAME_THRESHOLD:
-                matches[deal.pk] = Match(Reason.SIMILAR_NAME, score, deal=deal,
-                                         same_product=deal.product_id == product_id)
-    accounts = CustomerAccount.objects.filter(domain=domain)[:CANDIDATE_CAP]
-    found = [Match(Reason.DIRECT_CUSTOMER, 100, account=a) for a in accounts]
-    if tokens:
-        for account in CustomerAccount.objects.filter(
-                name_tokens__overlap=tokens).exclude(domain=domain)[:CANDIDATE_CAP]:
-            score = _name_score(name_normalised, account.name_normalised)
-            if score >= SIMILAR_NAME_THRESHOLD:
-                found.append(Match(Reason.DIRECT_CUSTOMER, score, account=account))
-    return sorted([*matches.values(), *found], key=lambda m: (-m.score, m.reason))
+        if kind == "deal":
+            reason = Reason.SAME_DOMAIN if same_domain else Reason.SIMILAR_NAME
+            matches.append(Match(reason, score, deal=Deal(pk=pk, product_id=other_product),
+                                 same_product=other_product == product_id))
+        else:
+            account = CustomerAccount(pk=pk, name=account_name, name_normalised=other_name,
+                                      domain=other_domain)
+            matches.append(Match(Reason.DIRECT_CUSTOMER, score, account=account))
+    return sorted(matches, key=lambda m: (-m.score, m.reason))
 
 
 Reason = DealConflict.Reason

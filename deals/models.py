@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -77,8 +76,18 @@ class CustomerAccount(TenantModel):
         indexes = [
             models.Index(fields=["tenant", "domain"], name="customer_account_domain"),
             models.Index(fields=["tenant", "name_normalised"], name="customer_account_name"),
-            GinIndex(fields=["name_tokens"], name="customer_account_tokens"),
         ]
+
+
+class CustomerAccountToken(TenantModel):
+    """One distinctive word of a direct customer's name (see ``DealNameToken``)."""
+
+    account = models.ForeignKey(CustomerAccount, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "token", "account"],
+                                               name="customer_account_token_once")]
 
 
 class DealStatus(models.TextChoices):
@@ -156,8 +165,6 @@ class Deal(TenantModel):
                          condition=models.Q(status__in=["submitted", "approved"])),
             models.Index(fields=["tenant", "customer_name_normalised"], name="deal_open_name",
                          condition=models.Q(status__in=["submitted", "approved"])),
-            GinIndex(fields=["customer_name_tokens"], name="deal_open_tokens",
-                     condition=models.Q(status__in=["submitted", "approved"])),
             models.Index(fields=["tenant", "protection_expires_at"], name="deal_protection",
                          condition=models.Q(status="approved")),
         ]
@@ -172,6 +179,20 @@ class Deal(TenantModel):
     @property
     def etag(self) -> str:
         return f'W/"deal-{self.pk}-{self.version}"'
+
+
+class DealNameToken(TenantModel):
+    """One distinctive word of a deal's normalised customer name: where the conflict check
+    finds similar names. A GIN index on the array column cannot serve: ``&&`` is not
+    leakproof, so under row-level security PostgreSQL never uses it as an index condition
+    and reads every deal of the tenant. Equality on ``(tenant, token)`` is leakproof."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "token", "deal"],
+                                               name="deal_name_token_once")]
 
 
 class DealConflict(TenantModel):

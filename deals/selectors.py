@@ -67,10 +67,11 @@ def deal_conflicts_for(*, member: Membership, deal: Deal) -> list[dict]:
     The vendor sees the matched records side by side; a partner learns only that a
     registration for this customer may already exist, never whose or what.
     """
-    conflicts = list(DealConflict.objects.filter(deal=deal).select_related(
-        "other_deal__partner", "other_deal__product", "customer_account"))
     if member.is_partner:
-        return [{"reason": c.reason, "score": c.score} for c in conflicts]
+        return list(DealConflict.objects.filter(deal=deal).order_by("pk")
+                    .values("reason", "score"))
+    conflicts = list(DealConflict.objects.filter(deal=deal).order_by("pk").select_related(
+        "other_deal__partner", "other_deal__product", "customer_account"))
     return [{
         "reason": c.reason, "score": c.score,
         "other_deal": c.other_deal_id,

@@ -106,3 +106,65 @@ def test_a_partner_never_learns_who_registered_first(program):
     manager_view = program.cast.client(program.cast.manager).get(
         f"/api/v1/deals/{body['id']}/").json()
     assert manager_view["conflicts"][0]["other_partner"] == "Northwind Traders"
+
+
+def test_direct_customer_with_a_similar_name_on_another_domain_is_a_conflict(program):
+    with tenant_scope(program.cast.acme):
+        customer_accounts_replace(actor=None, rows=[("Vandelay Industries", "vandelay.example"),
+                                                    ("Umbrella Corporation", "umbrella.example")])
+    _deal, matches = program.submit(customer_name="Vandelay Industries GmbH",
+                                    customer_domain="vandelay-europe.example")
+    assert [(m.reason, m.account.name) for m in matches] == [
+        ("direct_customer", "Vandelay Industries")]
+
+
+def test_an_edited_name_is_found_under_its_new_words(program):
+    from deals.services import deal_update
+
+    first, _ = program.submit(customer_name="Initrode GmbH", customer_domain="initrode.example")
+    with tenant_scope(program.cast.acme):
+        deal_update(member=program.cast.partner_admin, deal=first,
+                    customer_name="Vandelay Industries")
+    _second, old_name = program.submit(member=program.cast.partner_user,
+                                       customer_name="Initrode AG",
+                                       customer_domain="initrode-ag.example")
+    _third, new_name = program.submit(member=program.cast.partner_user,
+                                      customer_name="Vandelay Industries Ltd",
+                                      customer_domain="vandelay.example")
+    assert [m.deal.pk for m in new_name] == [first.pk]
+    assert first.pk not in [m.deal.pk for m in old_name if m.deal]
+
+
+def test_a_word_on_many_registrations_finds_no_candidates_by_itself(program, monkeypatch):
+    from deals import conflicts
+
+    monkeypatch.setattr(conflicts, "COMMON_TOKEN", 3)
+    for n in range(3):
+        program.submit(member=program.cast.partner_user, customer_name=f"Acme Widgets {n}x",
+                       customer_domain=f"widgets{n}.example")
+    # "widgets" is now common; the exact normalised name is still found by its own index.
+    _deal, matches = program.submit(customer_name="Acme Widgets 1x",
+                                    customer_domain="widgets-one.example")
+    assert [m.reason for m in matches] == ["similar_name"]
+    _deal, matches = program.submit(customer_name="Widgets",
+                                    customer_domain="just-widgets.example")
+    assert matches == []
+
+
+def test_candidates_come_from_indexes_under_row_level_security(program):
+    """As the app role, with sequential scans priced out, the candidate queries must still
+    find an index: an operator that is not leakproof (such as the arrays' ``&&``) would
+    leave PostgreSQL no choice but to read every deal of the tenant."""
+    from django.db import connection
+
+    from deals import conflicts
+
+    program.submit()
+    with tenant_scope(program.cast.acme), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + conflicts.CANDIDATES_SQL, {
+            "tokens": ["initrode"], "name": "initrode", "domain": "initrode.example",
+            "tenant": program.cast.acme.pk, "exclude": 0, "common": 500, "cap": 200,
+            "shortlist": 800, "same_domain": 2000, "same_name": 1000})
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Seq Scan" not in plan, plan
