@@ -9,8 +9,10 @@ from django_countries.fields import CountryField
 
 from deals.models import DealStage, ExchangeRate, ProductLine, TimelineEntry
 from partners.models import Partner, PartnerStatus
+from playbooks.forms_glossary import checked_textarea
 from prm.errors import DomainError
 from prm.models import Membership
+from prm.tenancy import get_current_tenant
 
 # Partners a vendor may register on behalf of: in the program, not applicants or leavers.
 REGISTERING_STATUSES = (PartnerStatus.APPROVED, PartnerStatus.ONBOARDING, PartnerStatus.ACTIVE,
@@ -72,6 +74,7 @@ class DealRegisterForm(DomainErrorsMixin, forms.Form):
 
     def __init__(self, *args, member: Membership, default_currency: str, **kwargs):
         super().__init__(*args, **kwargs)
+        _check_language(self, "notes", rows=4)
         if member.is_partner:
             del self.fields["partner"]
         else:
@@ -165,6 +168,12 @@ def _owner_field() -> forms.TypedChoiceField:
                                   empty_value=None)
 
 
+def _check_language(form: forms.Form, name: str, rows: int) -> None:
+    """Let the live language check watch this text (in the program's language)."""
+    tenant = get_current_tenant()
+    form.fields[name].widget = checked_textarea(tenant.locale if tenant else "en", rows=rows)
+
+
 class CommentForm(_PeopleForm):
     kind = TimelineEntry.Kind.COMMENT
     body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}),
@@ -176,6 +185,7 @@ class CommentForm(_PeopleForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        _check_language(self, "body", rows=3)
         if self.member is None or self.member.is_partner:
             del self.fields["internal"]
 

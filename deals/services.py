@@ -17,8 +17,10 @@ from deals.models import (
     ActionPlanItem,
     AutoApprovalRule,
     CustomerAccount,
+    CustomerAccountToken,
     Deal,
     DealConflict,
+    DealNameToken,
     DealStage,
     DealStageChange,
     DealStatus,
@@ -104,8 +106,19 @@ def _customer(customer_name: str, customer_domain: str) -> tuple[str, str, list[
     return name, domain, name_tokens(normalised), normalised
 
 
-def _record_conflicts(deal: Deal, matches) -> None:
-    DealConflict.objects.filter(deal=deal).delete()
+def _check_language(text: str, *, field: str) -> None:
+    """Refuse discouraged words when the program says findings block saving (pages show
+    them live as people type either way)."""
+    tenant = require_tenant()
+    if text and tenant.language_check_blocks:
+        from playbooks.glossary import language_guard  # playbooks builds on deals
+
+        language_guard(text=text, locale=tenant.locale, field=field)
+
+
+def _record_conflicts(deal: Deal, matches, *, new: bool = False) -> None:
+    if not new:
+        DealConflict.objects.filter(deal=deal).delete()
     DealConflict.objects.bulk_create([
         DealConflict(deal=deal, other_deal=m.deal, customer_account=m.account, reason=m.reason,
                      score=m.score) for m in matches])
@@ -135,6 +148,7 @@ def deal_submit(*, member: Membership, partner, customer_name: str, customer_dom
     Returns the deal and the conflict matches (callers decide what each audience sees).
     """
     _check_registrant(member, partner)
+    _check_language(notes, field="notes")
     name, domain, tokens, normalised = _customer(customer_name, customer_domain)
     currency = (currency or "").upper()
     if not CURRENCY.match(currency):
@@ -166,7 +180,8 @@ def deal_submit(*, member: Membership, partner, customer_name: str, customer_dom
     except IntegrityError:
         # A concurrent twin won the race; the partial unique constraint refused this one.
         raise DomainError(_(ALREADY_REGISTERED), code="already_registered") from None
-    _record_conflicts(deal, matches)
+    _name_tokens_set(deal, tokens, new=True)
+    _record_conflicts(deal, matches, new=True)
     DealStatusChange.objects.create(deal=deal, from_status="", to_status=D.SUBMITTED,
                                     actor=member.user)
     DealStageChange.objects.create(deal=deal, from_stage=None, to_stage=stage, actor=member.user)
@@ -375,6 +390,8 @@ def deal_update(*, member: Membership, deal: Deal, expected_version: int | None 
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise InvalidInput(_("These fields cannot be changed: %s") % ", ".join(sorted(unknown)))
+    if "notes" in changes:
+        _check_language(changes["notes"], field="notes")
     for field, value in changes.items():
         setattr(deal, field, value)
     name, domain, tokens, normalised = _customer(deal.customer_name, deal.customer_domain)
@@ -395,10 +412,19 @@ def deal_update(*, member: Membership, deal: Deal, expected_version: int | None 
     except IntegrityError:
         raise DomainError(_(ALREADY_REGISTERED), code="already_registered") from None
     deal.refresh_from_db(fields=["version"])
+    _name_tokens_set(deal, tokens)
     _record_conflicts(deal, matches)
     record_event(actor=member.user, verb="deal.updated", subject=deal,
                  data={k: str(getattr(v, "pk", v)) for k, v in changes.items()})
     return deal, matches
+
+
+def _name_tokens_set(deal: Deal, tokens: list[str], *, new: bool = False) -> None:
+    """Keep the conflict check's word index of the deal's customer name in step."""
+    if not new:
+        DealNameToken.objects.filter(deal=deal).exclude(token__in=tokens).delete()
+    DealNameToken.objects.bulk_create([DealNameToken(deal=deal, token=t) for t in set(tokens)],
+                                      ignore_conflicts=True)
 
 
 def deal_expire_due() -> int:
@@ -437,6 +463,7 @@ def timeline_add(*, member: Membership, deal: Deal, kind: str, body: str = "",
     if kind == TimelineEntry.Kind.INTERNAL_NOTE and member.is_partner:
         raise InvalidInput(_("Internal notes are for the vendor's people."), field="kind")
     body = (body or "").strip()
+    _check_language(body, field="body")
     if kind in (TimelineEntry.Kind.COMMENT, TimelineEntry.Kind.INTERNAL_NOTE,
                 TimelineEntry.Kind.NEXT_STEP) and not body:
         raise InvalidInput(_("Write something."), field="body")
@@ -510,6 +537,9 @@ def customer_accounts_replace(*, actor, rows: list[tuple[str, str]]) -> int:
                                         domain=clean_domain))
     CustomerAccount.objects.all().delete()
     CustomerAccount.objects.bulk_create(accounts, batch_size=2000)
+    CustomerAccountToken.objects.bulk_create(
+        [CustomerAccountToken(account=account, token=token)
+         for account in accounts for token in set(account.name_tokens)], batch_size=5000)
     record_event(actor=actor, verb="customer_accounts.replaced", subject=("customer_accounts", 0),
                  data={"rows": len(accounts)})
     return len(accounts)
