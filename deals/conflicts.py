@@ -26,7 +26,7 @@ from prm.tenancy import require_tenant
 SIMILAR_NAME_THRESHOLD = 85
 CANDIDATE_CAP = 50  # of each kind; ranked, so the likeliest ones come first
 COMMON_TOKEN = 200
-SHORTLIST = 4 * CANDIDATE_CAP  # rows by words shared, read before closed deals drop out
+SHORTLIST = 2 * CANDIDATE_CAP  # rows by words shared, read before closed deals drop out
 SAME_DOMAIN_RANK, SAME_NAME_RANK = 2000, 1000  # above any count of shared words
 
 
@@ -46,19 +46,17 @@ class Match:
 # estimates.
 CANDIDATES_SQL = """
 WITH query(token) AS (SELECT DISTINCT unnest(%(tokens)s::text[])),
-deal_words AS (
-    SELECT q.token FROM query q
-    WHERE (SELECT count(*) FROM (
-               SELECT 1 FROM deals_dealnametoken x
-               WHERE x.tenant_id = %(tenant)s AND x.token = q.token LIMIT %(common)s) AS seen
-          ) < %(common)s
+deal_hits AS MATERIALIZED (  -- per word, at most COMMON_TOKEN deals: one index range each
+    SELECT q.token, h.deal_id, count(*) OVER (PARTITION BY q.token) AS seen
+    FROM query q CROSS JOIN LATERAL (
+        SELECT x.deal_id FROM deals_dealnametoken x
+        WHERE x.tenant_id = %(tenant)s AND x.token = q.token LIMIT %(common)s) AS h
 ),
-account_words AS (
-    SELECT q.token FROM query q
-    WHERE (SELECT count(*) FROM (
-               SELECT 1 FROM deals_customeraccounttoken x
-               WHERE x.tenant_id = %(tenant)s AND x.token = q.token LIMIT %(common)s) AS seen
-          ) < %(common)s
+account_hits AS MATERIALIZED (
+    SELECT q.token, h.account_id, count(*) OVER (PARTITION BY q.token) AS seen
+    FROM query q CROSS JOIN LATERAL (
+        SELECT x.account_id FROM deals_customeraccounttoken x
+        WHERE x.tenant_id = %(tenant)s AND x.token = q.token LIMIT %(common)s) AS h
 ),
 deal_ranks AS MATERIALIZED (
     SELECT d.id, %(same_domain)s AS rank FROM deals_deal d
@@ -69,13 +67,12 @@ deal_ranks AS MATERIALIZED (
     WHERE d.tenant_id = %(tenant)s AND d.status IN ('submitted', 'approved')
       AND d.customer_name_normalised = %(name)s
     UNION ALL
-    (SELECT x.deal_id, count(*) AS shared
-     FROM deals_dealnametoken x JOIN deal_words w ON x.token = w.token
-     WHERE x.tenant_id = %(tenant)s GROUP BY x.deal_id
-     ORDER BY shared DESC, x.deal_id DESC LIMIT %(shortlist)s)
+    (SELECT deal_id, count(*) AS shared FROM deal_hits WHERE seen < %(common)s
+     GROUP BY deal_id ORDER BY shared DESC, deal_id DESC LIMIT %(shortlist)s)
 ),
 deal_candidates AS (
-    SELECT d.id, d.customer_name_normalised, d.customer_domain, d.product_id, max(r.rank) AS rank
+    SELECT d.id, d.customer_name_normalised, d.customer_name_tokens AS tokens, d.customer_domain,
+           d.product_id, max(r.rank) AS rank
     FROM deal_ranks r JOIN deals_deal d ON d.tenant_id = %(tenant)s AND d.id = r.id
     WHERE d.status IN ('submitted', 'approved') AND d.id <> %(exclude)s
     GROUP BY d.id ORDER BY rank DESC, d.id DESC LIMIT %(cap)s
@@ -87,19 +84,21 @@ account_ranks AS MATERIALIZED (
     SELECT a.id, %(same_name)s FROM deals_customeraccount a
     WHERE a.tenant_id = %(tenant)s AND a.name_normalised = %(name)s
     UNION ALL
-    (SELECT x.account_id, count(*) AS shared
-     FROM deals_customeraccounttoken x JOIN account_words w ON x.token = w.token
-     WHERE x.tenant_id = %(tenant)s GROUP BY x.account_id
-     ORDER BY shared DESC, x.account_id DESC LIMIT %(shortlist)s)
+    (SELECT account_id, count(*) AS shared FROM account_hits WHERE seen < %(common)s
+     GROUP BY account_id ORDER BY shared DESC, account_id DESC LIMIT %(shortlist)s)
 ),
 account_candidates AS (
-    SELECT a.id, a.name_normalised, a.domain, a.name, max(r.rank) AS rank
+    SELECT a.id, a.name_normalised, a.name_tokens AS tokens, a.domain, a.name,
+           max(r.rank) AS rank
     FROM account_ranks r JOIN deals_customeraccount a ON a.tenant_id = %(tenant)s AND a.id = r.id
     GROUP BY a.id ORDER BY rank DESC, a.id DESC LIMIT %(cap)s
 )
-SELECT 'deal', id, customer_name_normalised, customer_domain, product_id, NULL FROM deal_candidates
+SELECT 'deal', id, customer_name_normalised, array_to_string(tokens, ' '), customer_domain,
+       product_id, NULL
+FROM deal_candidates
 UNION ALL
-SELECT 'account', id, name_normalised, domain, NULL, name FROM account_candidates
+SELECT 'account', id, name_normalised, array_to_string(tokens, ' '), domain, NULL, name
+FROM account_candidates
 """
 
 
@@ -114,11 +113,9 @@ def _candidates(*, domain: str, name_normalised: str, tokens: list[str],
         return cursor.fetchall()
 
 
-def _name_score(a: str, b: str, distinctive_a: str | None = None) -> int:
-    """Similarity of two normalised names, 0-100; generic words ("group") count less."""
-    if distinctive_a is None:
-        distinctive_a = " ".join(name_tokens(a))
-    distinctive_b = " ".join(name_tokens(b))
+def _name_score(a: str, b: str, distinctive_a: str, distinctive_b: str) -> int:
+    """Similarity of two normalised names, 0-100; generic words ("group") count less.
+    ``distinctive_*`` are the names' distinctive words, sorted, space-separated."""
     return round(max(fuzz.token_sort_ratio(a, b), fuzz.ratio(a, b),
                      fuzz.token_sort_ratio(distinctive_a, distinctive_b)))
 
@@ -128,14 +125,14 @@ def find_conflicts(*, domain: str, name_normalised: str, tokens: list[str], prod
     """Every open deal or direct customer this registration may collide with."""
     matches = []
     distinctive = " ".join(name_tokens(name_normalised))
-    for kind, pk, other_name, other_domain, other_product, account_name in _candidates(
+    for kind, pk, other_name, other_words, other_domain, other_product, account_name in _candidates(
             domain=domain, name_normalised=name_normalised, tokens=tokens,
             exclude_deal_id=exclude_deal_id):
         same_domain = bool(domain) and other_domain == domain
         if same_domain:
             score = 100
         else:
-            score = _name_score(name_normalised, other_name, distinctive)
+            score = _name_score(name_normalised, other_name, distinctive, other_words)
             if score < SIMILAR_NAME_THRESHOLD:
                 continue
         if kind == "deal":
