@@ -364,6 +364,10 @@ def deal_move_stage(*, member: Membership, deal: Deal, stage: DealStage,
         raise DomainError(_("A closed registration stays in its last stage."))
     if stage.pk == deal.stage_id:
         return deal
+    from playbooks.services import stage_move_guard  # playbooks builds on deals
+
+    # Required activities of the playbook left undone: refused, or recorded as an exception.
+    skipped = stage_move_guard(actor=member.user, deal=deal, to_stage=stage)
     DealStageChange.objects.create(deal=deal, from_stage_id=deal.stage_id, to_stage=stage,
                                    actor=member.user)
     record_event(actor=member.user, verb="deal.stage_changed", subject=deal,
@@ -372,6 +376,7 @@ def deal_move_stage(*, member: Membership, deal: Deal, stage: DealStage,
     deal.version = F("version") + 1
     deal.save(update_fields=["stage", "version"])
     deal.refresh_from_db(fields=["version"])
+    deal.skipped_activities = skipped  # for the caller's message; the event has them too
     return deal
 
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from deals import selectors, services
@@ -273,14 +273,14 @@ ACTIONS = {
 }
 
 
-def _run(action: Action, form: VersionForm, *, member: Membership, deal: Deal) -> None:
+def _run(action: Action, form: VersionForm, *, member: Membership, deal: Deal):
     version = form.cleaned_data["version"]
     kwargs = {**action.extra, **form.service_kwargs()}
     if action.versioned:
         kwargs["expected_version"] = version
     elif deal.version != version:
         raise PreconditionFailed(str(CHANGED_MEANWHILE))
-    action.service(member=member, deal=deal, **kwargs)
+    return action.service(member=member, deal=deal, **kwargs)
 
 
 @member_required
@@ -298,11 +298,19 @@ def deal_action(request: HttpRequest, deal_id: int, action: str) -> HttpResponse
         messages.error(request, " ".join(errors) if errors else CHANGED_MEANWHILE)
     else:
         try:
-            _run(spec, form, member=member, deal=deal)
+            result = _run(spec, form, member=member, deal=deal)
         except DomainError as error:
             messages.error(request, error.message)
         else:
             messages.success(request, spec.done)
+            skipped = getattr(result, "skipped_activities", None)
+            if skipped:
+                messages.warning(request, ngettext(
+                    "%(count)d required activity of the playbook was still open; the move "
+                    "is recorded as an exception.",
+                    "%(count)d required activities of the playbook were still open; the "
+                    "move is recorded as an exception.", len(skipped)) % {
+                        "count": len(skipped)})
     return redirect("deal_detail", deal_id=deal.pk)
 
 

@@ -427,8 +427,8 @@ def stage_move_record_exception(*, actor, deal: Deal, missing: list[StageActivit
 
 
 def stage_move_guard(*, actor, deal: Deal, to_stage: DealStage) -> list[StageActivity]:
-    """Both of the above for ``deal_move_stage``: refuse the move when the tenant does not
-    allow exceptions, else record the exception. Returns the open activities."""
+    """Called by ``deals.services.deal_move_stage``: refuse the move when the tenant does
+    not allow exceptions, else record the exception. Returns the open activities."""
     missing = stage_move_check(deal=deal, to_stage=to_stage)
     if not missing:
         return []

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from deals.models import DealStage
+from deals.models import Deal, DealStage
 from playbooks import services
 from playbooks.models import (
     DealActivityCheck,
@@ -291,3 +291,66 @@ def test_another_partners_deal_is_404_and_nothing_changes(book, mfa_admin):
     assert owner.post(f"/playbooks/deal/{deal.pk}/activity/{draft_activity.pk}/",
                       {"checked": "1"}).status_code == 404
     assert _state(cast.acme) == before
+
+
+# --- moving a deal on with the playbook's required activities undone ------------------------
+
+def _move(client, deal, stage, api: bool):
+    if api:
+        return client.post(f"/api/v1/deals/{deal.pk}/move-stage/", {"stage": stage.pk},
+                           content_type="application/json")
+    return client.post(f"/deals/{deal.pk}/actions/move-stage/",
+                       {"stage": stage.pk, "version": deal.version}, follow=True)
+
+
+@pytest.mark.parametrize("api", [True, False], ids=["api", "page"])
+def test_moving_on_with_required_activities_open_is_refused_when_the_tenant_says_so(
+        book, api):
+    cast = book.cast
+    cast.acme.stage_exceptions_allowed = False
+    cast.acme.save(update_fields=["stage_exceptions_allowed"])
+    deal, _ = book.program.submit()
+    discover = book.program.stages[1]
+    response = _move(cast.client(cast.partner_admin), deal, discover, api)
+    if api:
+        assert response.status_code == 409
+        assert "Confirm the budget" in response.json()["detail"]
+    else:
+        assert "Finish the required activities of this stage first" in (
+            response.content.decode())
+    with tenant_scope(cast.acme):
+        assert Deal.objects.get(pk=deal.pk).stage_id == deal.stage_id
+        assert not Event.objects.filter(verb__in=["deal.stage_changed",
+                                                  "deal.stage_exception"]).exists()
+
+
+@pytest.mark.parametrize("api", [True, False], ids=["api", "page"])
+def test_moving_on_with_required_activities_open_is_recorded_as_an_exception(book, api):
+    cast = book.cast
+    deal, _ = book.program.submit()
+    discover = book.program.stages[1]
+    response = _move(cast.client(cast.partner_admin), deal, discover, api)
+    if api:
+        assert response.status_code == 200
+    else:
+        assert "2 required activities of the playbook were still open" in (
+            response.content.decode())
+    with tenant_scope(cast.acme):
+        assert Deal.objects.get(pk=deal.pk).stage_id == discover.pk
+        (exception,) = Event.objects.filter(verb="deal.stage_exception")
+        assert [m["title"] for m in exception.data["missing"]] == [
+            "Confirm the budget", "Name the decision maker"]
+
+
+def test_moving_on_with_every_required_activity_done_is_no_exception(book):
+    cast = book.cast
+    deal, _ = book.program.submit()
+    with tenant_scope(cast.acme):
+        for activity in book.activities(1):
+            if activity.required:
+                services.deal_activity_tick(member=cast.partner_admin, deal=deal,
+                                            activity=activity)
+    response = _move(cast.client(cast.partner_admin), deal, book.program.stages[1], True)
+    assert response.status_code == 200
+    with tenant_scope(cast.acme):
+        assert not Event.objects.filter(verb="deal.stage_exception").exists()
