@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django import forms
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from deals.models import DealStage
+from playbooks.forms_glossary import checked_textarea
 from playbooks.markdown import VARIABLES
 from playbooks.services import MAX_TEXT
 from prm.errors import DomainError
+from prm.tenancy import require_tenant
 
 TEXTS = {
     "entry_criteria": (_("Entry criteria (inputs)"),
@@ -52,18 +53,13 @@ class StageForm(forms.Form):
         self.fields["deal_stage"].queryset = DealStage.objects.order_by("rank")
         if stages is not None:  # the choices, already read once for every stage of the page
             self.fields["deal_stage"].choices = [(s.pk, s.name) for s in stages]
-        check_url = reverse("playbook_text_check")
+        locale = require_tenant().locale
         for name, (label, help_text) in TEXTS.items():
             field = self.fields[name]
             field.label = label
             field.help_text = talk_track_help() if name == "talk_track" else help_text
-            html_name = self.add_prefix(name)
-            field.widget = forms.Textarea(attrs={
-                "rows": 6 if name == "talk_track" else 4,
-                "hx-post": check_url, "hx-trigger": "input changed delay:700ms",
-                "hx-target": f"#{self.auto_id % html_name}-findings" if self.auto_id else "",
-                "hx-params": html_name, "hx-vals": f'{{"field": "{html_name}"}}',
-                "hx-sync": "this:replace"})
+            # The live language check (static/js/language-check.js), as everywhere else.
+            field.widget = checked_textarea(locale, rows=6 if name == "talk_track" else 4)
 
 
 class ActivityForm(forms.Form):
@@ -89,10 +85,6 @@ class PublishForm(forms.Form):
         label=_("What changed"), max_length=300, required=False,
         help_text=_("Partner people read this when they are asked to acknowledge the new "
                     "version."))
-
-
-class TextCheckForm(forms.Form):
-    field = forms.RegexField(regex=r"^[\w-]{1,80}$")
 
 
 class ToggleForm(forms.Form):

@@ -7,7 +7,6 @@ from playbooks import views_playbooks as views
 urlpatterns = [
     path("playbooks/", views.playbook_list, name="playbook_list"),
     path("playbooks/new/", views.playbook_create, name="playbook_create"),
-    path("playbooks/check/", views.playbook_text_check, name="playbook_text_check"),
     path("playbooks/<int:playbook_id>/", views.playbook_detail, name="playbook_detail"),
     path("playbooks/<int:playbook_id>/acknowledge/", views.playbook_acknowledge,
          name="playbook_acknowledge"),

@@ -33,11 +33,9 @@ from playbooks.forms_playbooks import (
     PublishForm,
     StageAddForm,
     StageForm,
-    TextCheckForm,
     ToggleForm,
     add_domain_error,
 )
-from playbooks.glossary import language_check
 from playbooks.language import Finding
 from playbooks.models import Playbook, PlaybookStage, PlaybookVersion
 from prm.access import admin_required, member_required
@@ -317,21 +315,6 @@ def activity_remove(request: HttpRequest, activity_id: int) -> HttpResponse:
     services.activity_remove(actor=request.user, activity=activity)
     return _stage_response(request, activity.stage, None,
                            _("Activity “%s” removed.") % activity.title)
-
-
-@admin_required
-@require_POST
-def playbook_text_check(request: HttpRequest) -> HttpResponse:
-    """Live findings for one text area of the editor (htmx, as the admin types)."""
-    form = TextCheckForm(request.POST)
-    if not form.is_valid():
-        return HttpResponseBadRequest()
-    text = request.POST.get(form.cleaned_data["field"], "")
-    try:
-        findings = language_check(text=text, locale=request.tenant.locale)
-    except DomainError as error:
-        return HttpResponseBadRequest(error.message)
-    return render(request, "playbooks/partials/playbook_findings.html", {"findings": findings})
 
 
 # --- diff, publish, discard -------------------------------------------------------------

@@ -94,7 +94,7 @@ def test_admin_publishes_a_stage_partner_acknowledges_and_deal_shows_it(
     stage = desk.get_by_role("region", name="Qualify", exact=True)
     stage.get_by_label("Talk track").fill(TALK_TRACK)
     stage.get_by_role("button", name="Save stage Qualify").click()
-    expect(stage.get_by_role("status")).to_have_text("Stage “Qualify” saved.")
+    expect(stage.locator(".stage-editor-status")).to_have_text("Stage “Qualify” saved.")
     expect(stage.get_by_label("Talk track")).to_have_value(TALK_TRACK)
 
     # And adds a required activity to the stage's checklist
@@ -102,7 +102,7 @@ def test_admin_publishes_a_stage_partner_acknowledges_and_deal_shows_it(
     add.get_by_label("Activity", exact=True).fill(ACTIVITY)
     add.get_by_label("Required").check()
     add.get_by_role("button", name="Add activity to Qualify").click()
-    expect(stage.get_by_role("status")).to_have_text(f"Activity “{ACTIVITY}” added.")
+    expect(stage.locator(".stage-editor-status")).to_have_text(f"Activity “{ACTIVITY}” added.")
     expect(stage.get_by_label("Activity 4", exact=True)).to_have_value(ACTIVITY)
     expect(stage.get_by_label("Activity", exact=True)).to_have_value("")
 
