@@ -35,8 +35,11 @@ def expected_version(request, deal: Deal) -> int | None:
 
 
 class ConflictOut(serializers.Serializer):
+    """Partners get one entry, reason "registration_may_exist", and nothing else; the
+    vendor's people get each match with its reason, score and the matched record."""
+
     reason = serializers.CharField()
-    score = serializers.IntegerField()
+    score = serializers.IntegerField(required=False)
     other_deal = serializers.IntegerField(required=False, allow_null=True)
     other_partner = serializers.CharField(required=False, allow_null=True)
     other_customer = serializers.CharField(required=False, allow_null=True)

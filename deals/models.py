@@ -206,7 +206,8 @@ class DealConflict(TenantModel):
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="conflicts")
     other_deal = models.ForeignKey(Deal, on_delete=models.CASCADE, null=True, blank=True,
                                    related_name="+")
-    customer_account = models.ForeignKey(CustomerAccount, on_delete=models.CASCADE,
+    # A new direct-customer list must not erase why a deal was flagged.
+    customer_account = models.ForeignKey(CustomerAccount, on_delete=models.SET_NULL,
                                          null=True, blank=True, related_name="+")
     reason = models.CharField(max_length=20, choices=Reason.choices)
     score = models.PositiveSmallIntegerField(default=100)

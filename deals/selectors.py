@@ -61,6 +61,9 @@ def deal_timeline(*, member: Membership, deal: Deal) -> QuerySet[TimelineEntry]:
     return entries.order_by("created_at", "pk")
 
 
+PARTNER_CONFLICT_REASON = "registration_may_exist"
+
+
 def deal_conflicts_for(*, member: Membership, deal: Deal) -> list[dict]:
     """What each audience may know of a registration's conflicts.
 
@@ -68,8 +71,9 @@ def deal_conflicts_for(*, member: Membership, deal: Deal) -> list[dict]:
     registration for this customer may already exist, never whose or what.
     """
     if member.is_partner:
-        return list(DealConflict.objects.filter(deal=deal).order_by("pk")
-                    .values("reason", "score"))
+        # Neither whose nor what, nor how many, nor whether it is the vendor's own customer.
+        flagged = DealConflict.objects.filter(deal=deal).exists()
+        return [{"reason": PARTNER_CONFLICT_REASON}] if flagged else []
     conflicts = list(DealConflict.objects.filter(deal=deal).order_by("pk").select_related(
         "other_deal__partner", "other_deal__product", "customer_account"))
     return [{

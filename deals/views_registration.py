@@ -176,7 +176,10 @@ class DealPage:
     def conflicts(self) -> list[dict]:
         rows = selectors.deal_conflicts_for(member=self.member, deal=self.deal)
         for row in rows:
-            row["reason_label"] = DealConflict.Reason(row["reason"]).label
+            row["reason_label"] = (
+                _("A registration for this customer may already exist")
+                if row["reason"] == selectors.PARTNER_CONFLICT_REASON
+                else DealConflict.Reason(row["reason"]).label)
             if row.get("other_status"):
                 row["other_status_label"] = D(row["other_status"]).label
                 row["other_badge"] = STATUS_BADGES.get(row["other_status"], "badge-muted")

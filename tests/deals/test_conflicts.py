@@ -101,7 +101,7 @@ def test_a_partner_never_learns_who_registered_first(program):
         content_type="application/json")
     assert flagged.status_code == 201
     body = flagged.json()
-    assert body["conflicts"] == [{"reason": "same_domain", "score": 100}]
+    assert body["conflicts"] == [{"reason": "registration_may_exist"}]
     assert "Northwind" not in flagged.content.decode()
     manager_view = program.cast.client(program.cast.manager).get(
         f"/api/v1/deals/{body['id']}/").json()
@@ -168,3 +168,16 @@ def test_candidates_come_from_indexes_under_row_level_security(program):
             "shortlist": 800, "same_domain": 2000, "same_name": 1000})
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Seq Scan" not in plan, plan
+
+
+def test_a_new_direct_customer_list_keeps_why_a_deal_was_flagged(program):
+    with tenant_scope(program.cast.acme):
+        customer_accounts_replace(actor=None, rows=[("Vandelay Industries", "vandelay.example")])
+    deal, _ = program.submit(customer_name="Vandelay Industries",
+                             customer_domain="vandelay.example")
+    with tenant_scope(program.cast.acme):
+        customer_accounts_replace(actor=None, rows=[("Umbrella Corporation", "umbrella.example")])
+        (conflict,) = DealConflict.objects.filter(deal=deal)
+        assert conflict.reason == "direct_customer"
+        assert conflict.customer_account is None  # shown as "a record since removed"
+        assert Deal.objects.get(pk=deal.pk).has_conflict
