@@ -108,6 +108,11 @@ def partner_create(*, actor, name: str, partner_type: str, website: str = "",
                                        reason=reason, actor=actor)
     record_event(actor=actor, verb="partner.created", subject=partner,
                  data={"name": partner.name, "domain": domain, "status": status})
+    if status != S.APPLIED:
+        # Added straight into the program: it was approved, as far as the rest of the
+        # platform (onboarding) is concerned.
+        record_event(actor=actor, verb="partner.approved", subject=partner,
+                     data={"from": "", "to": status, "reason": reason})
     return partner
 
 
@@ -337,6 +342,13 @@ def partner_user_invite(*, actor_membership: Membership, email: str, role: str =
 
     if role not in PARTNER_ROLES:
         raise InvalidInput(_("Choose partner admin or partner user."), field="role")
+    email = (email or "").strip()
+    # A partner admin's reach is its own company: an address that has (or had) a place
+    # elsewhere in this program is the vendor's to move, and the message says no more.
+    if Membership.objects.filter(user__email__iexact=email).exclude(
+            partner=actor_membership.partner).exists():
+        raise InvalidInput(_("This address cannot be invited from here. Ask your channel "
+                             "manager at the vendor."), field="email")
     return invitation_create(actor=actor_membership.user, email=email, role=role,
                              partner=actor_membership.partner)
 

@@ -177,6 +177,8 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "prm.tasks.outbox_sweep", "schedule": 60.0},
     "idempotency-prune": {"task": "prm.tasks.idempotency_prune", "schedule": 3600.0},
     "deals-expire-protection": {"task": "deals.tasks.expire_protection", "schedule": 900.0},
+    "partners-import-sweep": {"task": "partners.tasks.partner_import_sweep",
+                              "schedule": 300.0},
 }
 
 # --- Accounts -------------------------------------------------------------------

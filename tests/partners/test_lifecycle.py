@@ -70,6 +70,29 @@ def test_some_moves_need_a_reason(cast, to):
         partner_transition(actor=None, partner=partner, to_status=to, reason="  ")
 
 
+@pytest.mark.parametrize(("status", "approved"), [("applied", False), ("approved", True),
+                                                ("onboarding", True), ("active", True)])
+def test_a_partner_added_into_the_program_counts_as_approved(cast, status, approved):
+    """Onboarding reacts to partner.approved: a partner created past the application
+    (by hand, through the API or an import) must announce it too."""
+    from partners.services import partner_create
+
+    with tenant_scope(cast.acme):
+        partner = partner_create(actor=cast.manager.user, name="Fabrikam",
+                                 domain="fabrikam.test", partner_type="reseller",
+                                 status=status)
+        verbs = list(Event.objects.filter(subject_id=str(partner.pk),
+                                          subject_type="partners.partner")
+                     .order_by("pk").values_list("verb", flat=True))
+    assert verbs == (["partner.created", "partner.approved"] if approved
+                     else ["partner.created"])
+
+
+def test_the_import_sweep_runs_on_a_schedule(settings):
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "partners.tasks.partner_import_sweep" in tasks
+
+
 class TestApi:
     def test_action_moves_the_partner(self, cast):
         partner = PartnerFactory(tenant=cast.acme, status=S.ACTIVE)

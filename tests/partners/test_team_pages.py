@@ -88,6 +88,21 @@ class TestTeamPage:
         assert field in response.context["form"].errors
         assert _state(cast.acme) == before
 
+    def test_a_former_member_of_another_partner_cannot_be_pulled_over(self, cast):
+        """Deactivated elsewhere in the program: accepting would move that membership into
+        this partner, so the partner admin may not invite the address."""
+        from prm.services import membership_update
+
+        with tenant_scope(cast.acme):
+            membership_update(actor=None, membership=cast.partner_user, is_active=False)
+        before = _state(cast.acme)
+        response = cast.client(cast.partner_admin).post(
+            "/team/", {"email": "paul@contoso.test", "role": Role.PARTNER_USER})
+        errors = response.context["form"].errors["email"]
+        assert errors == ["This address cannot be invited from here. Ask your channel "
+                          "manager at the vendor."]
+        assert _state(cast.acme) == before
+
     def test_deactivated_colleague_cannot_sign_in_or_use_api_keys(self, cast, colleague):
         with tenant_scope(cast.acme):
             _key, secret = api_key_create(actor=colleague.user, membership=colleague,
