@@ -77,12 +77,18 @@ class VersionOut(serializers.ModelSerializer):
 class VersionSummaryOut(serializers.ModelSerializer):
     is_draft = serializers.BooleanField(read_only=True)
     published_by = serializers.SerializerMethodField()
-    acknowledgements = serializers.IntegerField(source="acknowledgement_count", read_only=True)
+    acknowledgements = serializers.SerializerMethodField()
 
     class Meta:
         model = PlaybookVersion
         fields = ["id", "number", "is_draft", "published_at", "published_by", "change_note",
                   "acknowledgements"]
+
+    def get_acknowledgements(self, version) -> int | None:
+        """How many acknowledged: the vendor's to know; partners get null (the count takes
+        in other partners' people)."""
+        member = self.context.get("member")
+        return None if member is None or member.is_partner else version.acknowledgement_count
 
     def get_published_by(self, version) -> str | None:
         return version.published_by.get_full_name() if version.published_by else None
@@ -265,7 +271,8 @@ class PlaybookViewSet(_MemberMixin, mixins.ListModelMixin, mixins.RetrieveModelM
     def versions(self, request, pk=None):
         playbook = get_playbook_for_member(self.member(), pk)
         versions = selectors.version_list(member=self.member(), playbook=playbook)
-        return Response(VersionSummaryOut(versions, many=True).data)
+        return Response(VersionSummaryOut(versions, many=True,
+                                          context={"member": self.member()}).data)
 
     @extend_schema(methods=["GET"], responses=VersionOut,
                    summary="The open draft (404 when there is none)")

@@ -460,6 +460,9 @@ def test_partner_acknowledges_once_and_the_admin_sees_who(book, mfa_admin):
                       book.program.northwind_user.user.email: None}
     versions = cast.client(cast.admin).get(f"{url}versions/").json()
     assert [(v["number"], v["acknowledgements"]) for v in versions] == [(1, 1)]
+    # A partner learns nothing of other partners' people from the count.
+    seen_by_partner = cast.client(cast.partner_admin).get(f"{url}versions/").json()
+    assert [(v["number"], v["acknowledgements"]) for v in seen_by_partner] == [(1, None)]
 
 
 def test_a_new_version_asks_again(book, mfa_admin):
