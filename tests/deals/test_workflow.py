@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from deals.models import AutoApprovalRule, Deal, DealStatus, DealStatusChange
+from deals.models import AutoApprovalRule, Deal, DealStageChange, DealStatus, DealStatusChange
 from deals.services import (
     TRANSITIONS,
     deal_approve,
@@ -33,8 +33,7 @@ def _force_status(cast, deal, status):
         Deal.objects.filter(pk=deal.pk).update(status=status)
 
 
-MOVES = [(a, b) for a, b in itertools.product([D.SUBMITTED, D.APPROVED, D.REJECTED, D.WON],
-                                              ACTIONS)]
+MOVES = list(itertools.product(list(D), ACTIONS))  # every state, every action
 
 
 @pytest.mark.parametrize(("start", "to"), MOVES)
@@ -48,11 +47,15 @@ def test_each_action_allowed_or_refused_by_the_lifecycle(program, start, to):
         content_type="application/json")
     with tenant_scope(cast.acme):
         deal.refresh_from_db()
-    if to in TRANSITIONS[start]:
+    if to in TRANSITIONS.get(start, ()):
         assert response.status_code == 200, response.json()
         assert deal.status == to
         with tenant_scope(cast.acme):
-            assert DealStatusChange.objects.filter(deal=deal, to_status=to).exists()
+            change = DealStatusChange.objects.get(deal=deal, to_status=to)
+            event = Event.objects.filter(subject_id=str(deal.pk)).latest("pk")
+        assert (change.from_status, change.reason) == (start, "ok")
+        assert event.verb == f"deal.{to}"
+        assert "ok" in (event.data.get("reason"), event.data.get("note"))
     else:
         assert response.status_code == 409
         assert deal.status == start
@@ -233,3 +236,72 @@ def test_bad_input_is_400_with_field_messages(program):
     assert response.status_code == 400
     assert {"customer_name", "customer_country", "product", "amount", "currency",
             "expected_close_date"} <= set(response.json())
+
+
+def test_extension_refused_keeps_the_protection_and_clears_the_request(program):
+    cast = program.cast
+    deal, _ = program.submit()
+    with tenant_scope(cast.acme):
+        deal_approve(member=cast.manager, deal=deal)
+        deal.refresh_from_db()
+    before = deal.protection_expires_at
+    cast.client(cast.partner_admin).post(f"/api/v1/deals/{deal.pk}/request-extension/",
+                                         {"reason": "Procurement is slow"},
+                                         content_type="application/json")
+    refused = cast.client(cast.manager).post(f"/api/v1/deals/{deal.pk}/refuse-extension/",
+                                             {"note": "Pipeline is stale"},
+                                             content_type="application/json")
+    assert refused.status_code == 200
+    with tenant_scope(cast.acme):
+        deal.refresh_from_db()
+        verbs = list(Event.objects.filter(verb__startswith="deal.extension_")
+                     .values_list("verb", flat=True).order_by("pk"))
+    assert deal.protection_expires_at == before
+    assert deal.extension_requested_at is None
+    assert verbs == ["deal.extension_requested", "deal.extension_refused"]
+
+
+@pytest.mark.parametrize("status", [D.APPROVED, D.REJECTED, D.WON, D.WITHDRAWN])
+def test_only_a_submitted_registration_can_be_edited(program, status):
+    deal, _ = program.submit()
+    _force_status(program.cast, deal, status)
+    response = program.cast.client(program.cast.partner_admin).patch(
+        f"/api/v1/deals/{deal.pk}/", {"amount": "1.00"}, content_type="application/json")
+    assert response.status_code == 409
+    with tenant_scope(program.cast.acme):
+        assert Deal.objects.get(pk=deal.pk).amount == deal.amount
+
+
+def test_stage_changes_are_kept_with_who_and_when(program):
+    cast = program.cast
+    deal, _ = program.submit()
+    first, second, third = program.stages[:3]
+    client = cast.client(cast.partner_admin)
+    for stage in (second, third):
+        assert client.post(f"/api/v1/deals/{deal.pk}/move-stage/", {"stage": stage.pk},
+                           content_type="application/json").status_code == 200
+    with tenant_scope(cast.acme):
+        history = list(DealStageChange.objects.filter(deal=deal).order_by("pk").values_list(
+            "from_stage_id", "to_stage_id", "actor_id"))
+    user = cast.partner_admin.user_id
+    assert history == [(None, first.pk, user), (first.pk, second.pk, user),
+                       (second.pk, third.pk, user)]
+
+
+def test_auto_approval_needs_the_tier_and_no_possible_conflict(program):
+    cast = program.cast
+    silver = TierFactory(tenant=cast.acme, name="Silver", rank=2)
+    gold = TierFactory(tenant=cast.acme, name="Gold", rank=3)
+    with tenant_scope(cast.acme):
+        type(cast.northwind).objects.filter(pk=cast.northwind.pk).update(tier=gold)
+        type(cast.contoso).objects.filter(pk=cast.contoso.pk).update(tier=silver)
+        AutoApprovalRule.objects.create(name="Gold", min_tier_rank=3)
+    low_tier, _ = program.submit(member=cast.partner_user, customer_name="Silverline",
+                                 customer_domain="silverline.example")
+    gold_first, _ = program.submit(customer_name="Goldcrest", customer_domain="goldcrest.example")
+    flagged, matches = program.submit(customer_name="Silverline AG",
+                                      customer_domain="silverline-ag.example")
+    assert low_tier.status == D.SUBMITTED
+    assert (gold_first.status, gold_first.approval_rule) == (D.APPROVED, "Gold")
+    assert matches
+    assert flagged.status == D.SUBMITTED
