@@ -270,6 +270,17 @@ class DealStagePanel:
     def objection_handling(self) -> SafeString:
         return render_markdown(self.stage.objection_handling if self.stage else "")
 
+    @cached_property
+    def content(self) -> list:
+        """The library items linked to the deal's stage that the member may see."""
+        from playbooks.content import content_visible
+        from playbooks.models import ContentStage
+
+        linked = ContentStage.objects.filter(content=OuterRef("pk"),
+                                             deal_stage_id=self.deal.stage_id)
+        return list(content_visible(member=self.member).filter(Exists(linked))
+                    .order_by("title", "pk")[:10])
+
 
 def deal_stage_panel(*, member: Membership, deal: Deal) -> DealStagePanel:
     """The deal's playbook panel; ``deal`` comes from ``get_deal_for_member`` (with its

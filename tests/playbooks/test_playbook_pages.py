@@ -353,3 +353,25 @@ def test_moving_on_with_every_required_activity_done_is_no_exception(book):
     assert response.status_code == 200
     with tenant_scope(cast.acme):
         assert not Event.objects.filter(verb="deal.stage_exception").exists()
+
+
+def test_the_deal_panel_shows_where_the_stage_starts_and_its_content(book):
+    from playbooks import content
+
+    cast = book.cast
+    deal, _ = book.program.submit()
+    qualify = book.program.stages[0]
+    with tenant_scope(cast.acme):
+        content.content_create(actor=None, title="Qualification battle card",
+                               url="https://acme.example/card", stages=[qualify])
+        content.content_create(actor=None, title="MSP-only price list",
+                               url="https://acme.example/msp", stages=[qualify],
+                               partner_types=["msp"])
+        content.content_create(actor=None, title="Negotiation guide",
+                               url="https://acme.example/negotiate",
+                               stages=[book.program.stages[2]])
+    body = cast.client(cast.partner_admin).get(f"/playbooks/deal/{deal.pk}/").content.decode()
+    assert "Ready for Qualify." in body  # the stage's entry criteria
+    assert "Qualification battle card" in body
+    assert "MSP-only price list" not in body  # Northwind is not an MSP
+    assert "Negotiation guide" not in body  # another stage's
