@@ -70,7 +70,10 @@ class DealOut(serializers.ModelSerializer):
 
     @extend_schema_field(ConflictOut(many=True))
     def get_conflicts(self, deal) -> list[dict]:
-        # Partners get reason and score only; the vendor gets the matched records.
+        # Partners learn only that a registration may exist; the vendor gets the records.
+        known = self.context.get("partner_conflicts")
+        if known is not None:
+            return known
         return selectors.deal_conflicts_for(member=self.context["member"], deal=deal)
 
 
@@ -180,10 +183,14 @@ class DealViewSet(mixins.ListModelMixin, TenantViewSet):
         filters.is_valid(raise_exception=True)
         return selectors.deal_list(member=self.member(), **filters.validated_data)
 
-    def _out(self, deal: Deal, code=status.HTTP_200_OK, *, fresh: bool = False) -> Response:
+    def _out(self, deal: Deal, code=status.HTTP_200_OK, *, fresh: bool = False,
+             matches: list | None = None) -> Response:
         if not fresh:  # a service's F() updates leave the instance stale; a new one is not
             deal = Deal.objects.select_related("partner", "product", "stage").get(pk=deal.pk)
-        response = Response(DealOut(deal, context={"member": self.member()}).data, status=code)
+        context = {"member": self.member()}
+        if matches is not None and self.member().is_partner:  # no need to read them back
+            context["partner_conflicts"] = selectors.partner_conflicts(flagged=bool(matches))
+        response = Response(DealOut(deal, context=context).data, status=code)
         response["ETag"] = deal.etag
         return response
 
@@ -207,8 +214,8 @@ class DealViewSet(mixins.ListModelMixin, TenantViewSet):
         elif partner is None:
             raise InvalidInput(_("Choose the partner this registration is for."),
                                field="partner")
-        deal, _matches = services.deal_submit(member=member, partner=partner, **values)
-        return self._out(deal, status.HTTP_201_CREATED, fresh=True)
+        deal, matches = services.deal_submit(member=member, partner=partner, **values)
+        return self._out(deal, status.HTTP_201_CREATED, fresh=True, matches=matches)
 
     @extend_schema(request=DealUpdateIn, responses=DealOut, parameters=[IF_MATCH])
     def partial_update(self, request, pk=None):

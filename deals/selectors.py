@@ -64,6 +64,12 @@ def deal_timeline(*, member: Membership, deal: Deal) -> QuerySet[TimelineEntry]:
 PARTNER_CONFLICT_REASON = "registration_may_exist"
 
 
+def partner_conflicts(*, flagged: bool) -> list[dict]:
+    """All a partner learns of conflicts: neither whose nor what, nor how many, nor
+    whether the customer is the vendor's own."""
+    return [{"reason": PARTNER_CONFLICT_REASON}] if flagged else []
+
+
 def deal_conflicts_for(*, member: Membership, deal: Deal) -> list[dict]:
     """What each audience may know of a registration's conflicts.
 
@@ -71,9 +77,7 @@ def deal_conflicts_for(*, member: Membership, deal: Deal) -> list[dict]:
     registration for this customer may already exist, never whose or what.
     """
     if member.is_partner:
-        # Neither whose nor what, nor how many, nor whether it is the vendor's own customer.
-        flagged = DealConflict.objects.filter(deal=deal).exists()
-        return [{"reason": PARTNER_CONFLICT_REASON}] if flagged else []
+        return partner_conflicts(flagged=DealConflict.objects.filter(deal=deal).exists())
     conflicts = list(DealConflict.objects.filter(deal=deal).order_by("pk").select_related(
         "other_deal__partner", "other_deal__product", "customer_account"))
     return [{

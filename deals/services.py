@@ -197,10 +197,13 @@ def deal_submit(*, member: Membership, partner, customer_name: str, customer_dom
 def _auto_approve(deal: Deal) -> None:
     from partners.models import Partner
 
+    rules = list(AutoApprovalRule.objects.filter(is_active=True).order_by("pk"))
+    if not rules:
+        return
     # Read the partner's tier now: the caller's partner object may be stale.
     tier_rank = Partner.objects.filter(pk=deal.partner_id).values_list(
         "tier__rank", flat=True).first() or 0
-    for rule in AutoApprovalRule.objects.filter(is_active=True).order_by("pk"):
+    for rule in rules:
         if rule.min_tier_rank is not None and tier_rank < rule.min_tier_rank:
             continue
         if rule.max_amount is not None and (deal.reporting_amount or 0) > rule.max_amount:

@@ -52,21 +52,23 @@ def record_event(
     """Append one event in the caller's transaction; deliver after commit."""
     tenant = require_tenant()
     subject_type, subject_id = _subject_parts(subject)
+    to_deliver = bool(_handlers.get(verb) or _handlers.get("*"))
+    now = timezone.now()
     event = Event.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         verb=verb,
         subject_type=subject_type,
         subject_id=subject_id,
         data=data or {},
+        created_at=now,
+        delivered_at=None if to_deliver else now,  # nothing to deliver: done at once
     )
-    if _handlers.get(verb) or _handlers.get("*"):
+    if to_deliver:
         from prm.tasks import deliver_events
 
         transaction.on_commit(
             lambda: deliver_events.delay(tenant_id=tenant.pk, event_ids=[event.pk])
         )
-    else:
-        Event.objects.filter(pk=event.pk).update(delivered_at=event.created_at)
     return event
 
 
