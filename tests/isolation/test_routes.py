@@ -3,26 +3,43 @@
 A person of tenant B is nobody on tenant A's host: signed in or with an API key they get
 what an anonymous visitor gets (the sign-in page, 401, 404), never a row of tenant A; and
 on their own host, no id of tenant A's rows answers anything but 404.
+
+Inside tenant A, the people of one partner organisation (Contoso) are outsiders to every
+row that is neither the program's, for every partner, nor Contoso's own: another
+partner's deals and everything under them, its people, keys and invitations, and the
+vendor's own work. Every detail of such a row answers 404 and no list shows one.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 from django.apps import apps
 
-from prm.models import ApiKey, Event, Invitation, Membership
-from prm.services import api_key_create, invitation_create
+from prm.models import Event
 from prm.tenancy import TenantModel, tenant_scope
 from tests.conftest import tenant_client
 from tests.isolation.routes import tenant_routes
+from tests.isolation.world import (
+    FOREIGN,
+    MARKERS,
+    OWN,
+    SHARED,
+    VENDOR,
+    Sight,
+    World,
+    build_world,
+    named_to_every_partner,
+    snapshot,
+    spread_ids,
+)
 
 ROUTES = tenant_routes()
 PARAM_ROUTES = [route for route in ROUTES if route.params]
 # Public on every tenant host, by design: served to anonymous visitors the same way.
-MARKERS = ("ada@acme.test", "max@acme.test", "pat@northwind.test", "paul@contoso.test",
-           "invitee@acme-secret.test", "acme-secret-key", "acme-secret-tier",
-           "Secret Applicant", "Secret Customer", "acme-secret-note", "acme-secret-step",
-           "Northwind Traders", "Contoso Ltd")
+PUBLIC_PAGES = {"api-schema", "api-docs", "healthz", "invitation_accept", "set_language",
+                "apply", "apply_done"}
 
 
 def test_discovery_finds_the_routes_we_know():
@@ -33,71 +50,43 @@ def test_discovery_finds_the_routes_we_know():
 
 
 @pytest.fixture
-def world(mfa_admin):
-    """Tenant A with one row of every kind; tenant B's admin with an API key."""
-    cast = mfa_admin
+def ids_apart(db):
+    """Before the cast exists: its rows get ids no row of another table has."""
+    spread_ids()
+
+
+@pytest.fixture
+def world(ids_apart, mfa_admin, settings, tmp_path) -> World:
+    """Tenant A with a named row of every kind; tenant B's admin with an API key."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    return build_world(mfa_admin)
+
+
+@pytest.fixture
+def a_ids(world) -> list[int]:
+    """Ids that name a row of every kind of tenant A (``Sight.one_id_of_every_kind``), so
+    every detail route meets real rows, and the newest event's."""
+    cast = world.cast
     with tenant_scope(cast.acme):
-        invitation = invitation_create(actor=cast.admin.user, email="invitee@acme-secret.test",
-                                       role="channel_manager")
-        key, _ = api_key_create(actor=cast.manager.user, membership=cast.manager,
-                                name="acme-secret-key")
-        extra = _rows_of_every_app(cast)
-        # One id of every kind of row (ids are per table, so these cover every detail route).
-        a_ids = sorted({cast.admin.pk, cast.manager.pk, cast.partner_user.pk, invitation.pk,
-                        key.pk, Event.objects.latest("pk").pk, *extra})
+        latest_event = Event.objects.latest("pk").pk
+    a_ids = {*Sight(cast.acme, cast.contoso).one_id_of_every_kind(world.rows.values()),
+             latest_event}
     with tenant_scope(cast.globex):
-        _key, b_key = api_key_create(actor=None, membership=cast.other_admin, name="b")
         # An id that is also one of B's own rows (of any table) would hit B's row legitimately.
         b_ids = {pk for model in apps.get_models() if issubclass(model, TenantModel)
                  for pk in model.objects.values_list("pk", flat=True)}
-    return cast, [a_id for a_id in a_ids if a_id not in b_ids], b_key
+    return sorted(a_ids - b_ids)
 
 
-def _rows_of_every_app(cast) -> set[int]:
-    """A row of each later app's tables in tenant A, so their routes meet real ids."""
-    from datetime import timedelta
-    from decimal import Decimal
-
-    from django.utils import timezone
-
-    from deals.services import action_item_add, deal_submit, timeline_add
-    from partners.services import application_submit, tier_create
-    from tests.factories import DealStageFactory, ProductLineFactory
-
-    tier = tier_create(actor=None, name="acme-secret-tier", rank=1)
-    application = application_submit(
-        company_name="Secret Applicant", website="https://applicant.acme-secret.test",
-        country="DE", partner_type="msp", contact_name="A", contact_email="a@applicant.test",
-        message="hello")
-    product = ProductLineFactory(tenant=cast.acme)
-    DealStageFactory(tenant=cast.acme)
-    deal, _ = deal_submit(member=cast.partner_admin, partner=cast.northwind,
-                          customer_name="Secret Customer", customer_domain="acme-secret.test",
-                          customer_country="DE", product=product, amount=Decimal("10"),
-                          currency="EUR",
-                          expected_close_date=timezone.localdate() + timedelta(days=30))
-    entry = timeline_add(member=cast.manager, deal=deal, kind="internal_note",
-                         body="acme-secret-note")
-    item = action_item_add(member=cast.manager, deal=deal, title="acme-secret-step")
-    return {tier.pk, application.pk, product.pk, deal.pk, entry.pk, item.pk,
-            cast.northwind.pk, cast.contoso.pk}
-
-
-def _snapshot(tenant):
-    with tenant_scope(tenant):
-        return (
-            list(Membership.objects.order_by("pk").values_list("pk", "role", "is_active")),
-            list(Invitation.objects.order_by("pk").values_list("pk", "status")),
-            list(ApiKey.objects.order_by("pk").values_list("pk", "revoked_at")),
-            Event.objects.count(),
-        )
-
-
-def _assert_no_markers(response, where):
+def _body(response) -> str:
     raw = (b"".join(response.streaming_content) if response.streaming
            else response.content)
-    body = raw.decode(errors="replace")
-    leaked = [marker for marker in MARKERS if marker in body]
+    return raw.decode(errors="replace")
+
+
+def _assert_no_markers(response, where, markers=MARKERS):
+    body = _body(response)
+    leaked = [marker for marker in markers if marker in body]
     assert not leaked, f"{where} leaked {leaked}"
 
 
@@ -107,10 +96,48 @@ def _same_as_anonymous(outsider, anonymous, where):
         assert outsider["Location"] == anonymous["Location"], where
 
 
+def _carries_no_ids_of_ours(route) -> bool:
+    """allauth's own token routes and Django's language switch carry no ids of ours."""
+    return not route.is_api and route.template.startswith(("/accounts/", "/i18n/"))
+
+
+# The audit trail repeats what the services record: a marker seen only there would say
+# nothing of the pages of the row itself.
+AUDIT_TRAIL = {"audit_log", "event-list"}
+
+
+def test_every_marker_shows_where_its_row_is_listed_or_detailed(world):
+    """A marker that no page shows would prove nothing: each one appears on a list of the
+    tenant's people (a partner's or the manager's own API keys are theirs alone), or on a
+    detail page for the tenant admin, filled with the ids of the rows."""
+    cast = world.cast
+    admin = tenant_client(cast.acme, cast.admin.user)
+    routes = [route for route in ROUTES
+              if route.name not in AUDIT_TRAIL and not _carries_no_ids_of_ours(route)]
+    lists = [route.template for route in routes if not route.params]
+    missing = set(MARKERS)
+
+    def look(client, paths):
+        nonlocal missing
+        for path in paths:
+            if not missing:
+                return
+            body = _body(client.get(path))
+            missing = {marker for marker in missing if marker not in body}
+
+    for member in (cast.admin, cast.manager, cast.partner_admin, cast.partner_user):
+        look(tenant_client(cast.acme, member.user), lists)
+    # The ids of the rows whose markers are still missing first: their details show them.
+    ids = dict.fromkeys([world.rows[MARKERS[marker]].pk for marker in sorted(missing)]
+                        + sorted(row.pk for row in world.rows.values()))
+    look(admin, [route.fill(pk) for pk in ids for route in routes if route.params])
+    assert not missing, f"no page shows {sorted(missing)}"
+
+
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_outsider_on_tenant_a_host_is_a_stranger(world, method):
-    cast, a_ids, b_key = world
-    before = _snapshot(cast.acme)
+def test_outsider_on_tenant_a_host_is_a_stranger(world, a_ids, method):
+    cast, b_key = world.cast, world.b_key
+    before = snapshot(cast.acme)
     signed_in_b = tenant_client(cast.acme, cast.other_admin.user)
     anonymous = tenant_client(cast.acme)
     with_key = tenant_client(cast.acme)
@@ -127,22 +154,18 @@ def test_outsider_on_tenant_a_host_is_a_stranger(world, method):
                 assert keyed.status_code == 401, where
             elif response.status_code == 200:
                 assert route.name in PUBLIC_PAGES or route.template.startswith("/accounts/"), where
-    assert _snapshot(cast.acme) == before
-
-
-PUBLIC_PAGES = {"api-schema", "api-docs", "healthz", "invitation_accept", "set_language",
-                "apply", "apply_done"}
+    assert snapshot(cast.acme) == before
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_outsider_on_own_host_gets_404_for_every_id_of_tenant_a(world, method):
-    cast, a_ids, b_key = world
-    before = _snapshot(cast.acme)
+def test_outsider_on_own_host_gets_404_for_every_id_of_tenant_a(world, a_ids, method):
+    cast, b_key = world.cast, world.b_key
+    before = snapshot(cast.acme)
     session = tenant_client(cast.globex, cast.other_admin.user)
     keyed = tenant_client(cast.globex)
     for route in PARAM_ROUTES:
-        if not route.is_api and route.template.startswith(("/accounts/", "/i18n/")):
-            continue  # allauth's own token routes carry no ids of ours
+        if _carries_no_ids_of_ours(route):
+            continue
         for a_id in a_ids:
             path = route.fill(a_id)
             callers = [(session, {})]
@@ -153,11 +176,11 @@ def test_outsider_on_own_host_gets_404_for_every_id_of_tenant_a(world, method):
                 where = f"{method.upper()} {path}"
                 _assert_no_markers(response, where)
                 assert response.status_code in (404, 405), f"{where}: {response.status_code}"
-    assert _snapshot(cast.acme) == before
+    assert snapshot(cast.acme) == before
 
 
 def test_lists_on_own_host_show_no_row_of_tenant_a(world):
-    cast, _a_ids, b_key = world
+    cast, b_key = world.cast, world.b_key
     session = tenant_client(cast.globex, cast.other_admin.user)
     keyed = tenant_client(cast.globex)
     for route in ROUTES:
@@ -167,3 +190,113 @@ def test_lists_on_own_host_show_no_row_of_tenant_a(world):
         if route.is_api:
             response = keyed.get(route.template, HTTP_AUTHORIZATION=f"Bearer {b_key}")
             _assert_no_markers(response, f"GET {route.template} (key)")
+
+
+# --- a partner organisation of tenant A against everything not its own ---------------------
+
+NOT_ITS_OWN = (FOREIGN, VENDOR)
+# Contoso's partner user calls the API with its key, Contoso's partner admin with its
+# session: both ways in are probed.
+CONTOSO_PEOPLE = ["partner_user", "contoso_admin"]
+# The caller's own key notes when it was last used; that is the only write a probe may make.
+KEY_USE = frozenset({("prm.ApiKey", "last_used_at")})
+
+
+@dataclass
+class PartnerView:
+    """Tenant A as Contoso is meant to see it. Each list of ids names a row of every kind
+    (``Sight.one_id_of_every_kind``) among some of the world's named rows:"""
+
+    ids: list[int]        # those that are not Contoso's to see
+    markers: list[str]    # the markers of those (the vendor's people's names excepted)
+    visible: list[int]    # those Contoso may see: the program's and its own
+    parents: list[int]    # Contoso's own that other own rows hang under (its deal...)
+
+
+@pytest.fixture
+def contoso_view(world) -> PartnerView:
+    """Read from the data (``world.Sight``), so new rows and routes are covered."""
+    cast, rows = world.cast, world.rows
+    sight = Sight(cast.acme, cast.contoso)
+    hidden = {name for name, row in rows.items() if sight(row) in NOT_ITS_OWN}
+    ids = {rows[name].pk for name in hidden}
+    # The world creates the rows Contoso may see before the others, from aligned ids: so
+    # none of these ids is the id of a row Contoso may see, in any table, and a probe
+    # answering anything but 404 is a leak. (No route takes an event's id.)
+    visible = sight.ids(SHARED, OWN, exclude=("prm.Event",))
+    assert not ids & visible, f"ids of rows Contoso may see: {sorted(ids & visible)}"
+    own = [row for row in rows.values() if sight(row) == OWN]
+    own_keys = {(row._meta.label, row.pk) for row in own}
+    parents = [sight.index[key] for key in {
+        (field.related_model._meta.label, getattr(row, field.attname))
+        for row in own for field in row._meta.concrete_fields if field.many_to_one}
+        if key in own_keys]
+    markers = [marker for marker, name in MARKERS.items()
+               if name in hidden and not named_to_every_partner(rows[name])]
+    return PartnerView(
+        sight.one_id_of_every_kind(rows[name] for name in hidden), markers,
+        sight.one_id_of_every_kind(row for name, row in rows.items() if name not in hidden),
+        sight.one_id_of_every_kind(parents))
+
+
+def _contoso_caller(world, who):
+    """(client, extra headers) for a route, as one of Contoso's people."""
+    cast = world.cast
+    member = cast.partner_user if who == "partner_user" else world.rows[who]
+    session = tenant_client(cast.acme, member.user)
+    keyed = tenant_client(cast.acme)
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {world.own_key}"}
+
+    def caller(route):
+        return (keyed, bearer) if route.is_api and who == "partner_user" else (session, {})
+
+    return caller
+
+
+def _fills(route, ids, parents) -> set[str]:
+    """The route with every id in every place; with more than one place, also one id in
+    one place and a parent of Contoso's own in the others (their deal, our step)."""
+    paths = {route.fill(pk) for pk in ids}
+    if len(route.params) > 1:
+        paths |= {route.template.format(**{p: pk if p == place else parent
+                                           for p in route.params})
+                  for pk in ids for parent in parents for place in route.params}
+    return paths
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("who", CONTOSO_PEOPLE)
+def test_partner_gets_404_for_every_row_not_its_own(world, contoso_view, who, method):
+    cast = world.cast
+    caller = _contoso_caller(world, who)
+    before = snapshot(cast.acme, ignore=KEY_USE)
+    for route in PARAM_ROUTES:
+        if _carries_no_ids_of_ours(route):
+            continue
+        client, extra = caller(route)
+        for path in sorted(_fills(route, contoso_view.ids, contoso_view.parents)):
+            response = getattr(client, method)(path, **extra)
+            where = f"{who}: {method.upper()} {path}"
+            _assert_no_markers(response, where, contoso_view.markers)
+            assert response.status_code in (404, 405), f"{where}: {response.status_code}"
+    assert snapshot(cast.acme, ignore=KEY_USE) == before
+
+
+@pytest.mark.parametrize("who", CONTOSO_PEOPLE)
+def test_partner_lists_and_pages_show_no_row_not_its_own(world, contoso_view, who):
+    """Every list, and every page of a row Contoso may see (a published playbook, its own
+    deal and its timeline...), leaves out the rows that are not Contoso's to see."""
+    caller = _contoso_caller(world, who)
+    seen = []
+    for route in ROUTES:
+        if _carries_no_ids_of_ours(route) and route.params:
+            continue
+        client, extra = caller(route)
+        for path in sorted({route.fill(pk) for pk in contoso_view.visible} if route.params
+                           else {route.template}):
+            response = client.get(path, **extra)
+            _assert_no_markers(response, f"{who}: GET {path}", contoso_view.markers)
+            seen.append(_body(response))
+    # The pages are really the partner's: its own deal is on them.
+    own_deal = next(marker for marker, name in MARKERS.items() if name == "own_deal")
+    assert any(own_deal in body for body in seen)
