@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from partners import selectors, services
 from partners.access import (
     get_application_for_member,
+    get_colleague_for_partner_admin,
     get_partner_for_member,
     get_partner_rw_for_member,
     get_tier_rw_for_member,
@@ -266,3 +267,64 @@ class PartnerApplicationViewSet(mixins.ListModelMixin, TenantViewSet):
         application = services.application_decline(actor=request.user, application=application,
                                                    **data.validated_data)
         return Response(ApplicationOut(application).data)
+
+
+# --- a partner admin's own team -------------------------------------------------------------
+
+class ColleagueOut(serializers.ModelSerializer):
+    email = serializers.EmailField(source="user.email")
+    full_name = serializers.CharField(source="user.full_name")
+
+    class Meta:
+        model = Membership
+        fields = ["id", "email", "full_name", "role", "is_active", "created_at"]
+
+
+class ColleagueInviteIn(serializers.Serializer):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=[(Role.PARTNER_USER, Role.PARTNER_USER.label),
+                                            (Role.PARTNER_ADMIN, Role.PARTNER_ADMIN.label)],
+                                   default=Role.PARTNER_USER)
+
+
+class ColleagueInvitationOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    role = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+class ColleagueUpdateIn(serializers.Serializer):
+    is_active = serializers.BooleanField()
+
+
+class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """A partner admin's own company's people: list, invite, (de)activate. Nobody else's."""
+
+    required_roles = {Role.PARTNER_ADMIN}
+    serializer_class = ColleagueOut
+
+    def get_queryset(self):
+        return selectors.partner_people(partner=self.request._request.membership.partner)
+
+    def retrieve(self, request, pk=None):
+        colleague = get_colleague_for_partner_admin(request._request.membership, pk)
+        return Response(ColleagueOut(colleague).data)
+
+    @extend_schema(request=ColleagueInviteIn, responses={201: ColleagueInvitationOut})
+    def create(self, request):
+        data = ColleagueInviteIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        invitation = services.partner_user_invite(
+            actor_membership=request._request.membership, **data.validated_data)
+        return Response(ColleagueInvitationOut(invitation).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ColleagueUpdateIn, responses=ColleagueOut)
+    def partial_update(self, request, pk=None):
+        colleague = get_colleague_for_partner_admin(request._request.membership, pk)
+        data = ColleagueUpdateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        colleague = services.partner_user_set_active(
+            actor_membership=request._request.membership, membership=colleague,
+            **data.validated_data)
+        return Response(ColleagueOut(colleague).data)

@@ -24,6 +24,7 @@ router.register("playbook-stages", api_playbooks.PlaybookStageViewSet, basename=
 router.register("playbook-activities", api_playbooks.StageActivityViewSet,
                 basename="playbook-activity")
 router.register("content", api_content.ContentViewSet, basename="content")
+router.register("team", partners_api.TeamViewSet, basename="team")
 router.register("partner-applications", partners_api.PartnerApplicationViewSet,
                 basename="partner-application")
 
