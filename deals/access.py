@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from deals.models import ActionPlanItem, Deal
+from deals.models import ActionPlanItem, AutoApprovalRule, Deal, DealStage, ProductLine
 from deals.selectors import deal_visible
+from prm.access import get_for_admin
 from prm.models import Membership, Role
 
 VENDOR = frozenset({Role.TENANT_ADMIN, Role.CHANNEL_MANAGER})
@@ -32,3 +33,15 @@ def get_action_item_for_member(member: Membership, deal: Deal, item_id) -> Actio
     if item is None:
         raise Http404
     return item
+
+
+def get_product_for_admin(member: Membership, product_id) -> ProductLine:
+    return get_for_admin(member, ProductLine.objects.all(), product_id)
+
+
+def get_stage_for_admin(member: Membership, stage_id) -> DealStage:
+    return get_for_admin(member, DealStage.objects.all(), stage_id)
+
+
+def get_rule_for_admin(member: Membership, rule_id) -> AutoApprovalRule:
+    return get_for_admin(member, AutoApprovalRule.objects.all(), rule_id)

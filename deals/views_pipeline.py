@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet, Sum
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from deals import selectors, services, services_settings
-from deals.access import get_deal_for_manager
+from deals.access import (
+    get_deal_for_manager,
+    get_product_for_admin,
+    get_rule_for_admin,
+    get_stage_for_admin,
+)
 from deals.forms_pipeline import (
     AutoApprovalRuleForm,
     BulkApproveForm,
@@ -45,7 +50,7 @@ from partners.models import Tier
 from prm.access import admin_required, member_required, require_roles
 from prm.errors import DomainError, PreconditionFailed
 from prm.htmx import render_page
-from prm.models import VENDOR_ROLES, Membership, Role, Tenant
+from prm.models import VENDOR_ROLES, Membership, Tenant
 from prm.tenancy import tenant_scope
 
 vendor_required = require_roles(*VENDOR_ROLES)
@@ -250,33 +255,6 @@ def _approve_each(member: Membership, chosen: dict[int, int]):
 
 # --- settings -------------------------------------------------------------------------------
 
-def _get_product_for_admin(member: Membership, product_id: int) -> ProductLine:
-    if member.role != Role.TENANT_ADMIN:
-        raise Http404
-    product = ProductLine.objects.filter(pk=product_id).first()
-    if product is None:
-        raise Http404
-    return product
-
-
-def _get_stage_for_admin(member: Membership, stage_id: int) -> DealStage:
-    if member.role != Role.TENANT_ADMIN:
-        raise Http404
-    stage = DealStage.objects.filter(pk=stage_id).first()
-    if stage is None:
-        raise Http404
-    return stage
-
-
-def _get_rule_for_admin(member: Membership, rule_id: int) -> AutoApprovalRule:
-    if member.role != Role.TENANT_ADMIN:
-        raise Http404
-    rule = AutoApprovalRule.objects.filter(pk=rule_id).first()
-    if rule is None:
-        raise Http404
-    return rule
-
-
 def _tiers():
     return Tier.objects.order_by("rank")
 
@@ -338,7 +316,7 @@ def deal_product_create(request: HttpRequest) -> HttpResponse:
 @admin_required
 @require_http_methods(["GET", "POST"])
 def deal_product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
-    product = _get_product_for_admin(request.membership, product_id)
+    product = get_product_for_admin(request.membership, product_id)
     form = ProductLineEditForm(request.POST if request.method == "POST" else None,
                                initial={"name": product.name, "is_active": product.is_active})
     if form.is_bound and form.is_valid():
@@ -374,7 +352,7 @@ def deal_stage_create(request: HttpRequest) -> HttpResponse:
 @admin_required
 @require_http_methods(["GET", "POST"])
 def deal_stage_edit(request: HttpRequest, stage_id: int) -> HttpResponse:
-    stage = _get_stage_for_admin(request.membership, stage_id)
+    stage = get_stage_for_admin(request.membership, stage_id)
     form = StageForm(request.POST if request.method == "POST" else None,
                      initial={"name": stage.name})
     if form.is_bound and form.is_valid():
@@ -395,7 +373,7 @@ def deal_stage_edit(request: HttpRequest, stage_id: int) -> HttpResponse:
 @admin_required
 @require_POST
 def deal_stage_move(request: HttpRequest, stage_id: int) -> HttpResponse:
-    stage = _get_stage_for_admin(request.membership, stage_id)
+    stage = get_stage_for_admin(request.membership, stage_id)
     form = StageMoveForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Move a stage up or down."))
@@ -446,7 +424,7 @@ def deal_rule_create(request: HttpRequest) -> HttpResponse:
 @admin_required
 @require_http_methods(["GET", "POST"])
 def deal_rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
-    rule = _get_rule_for_admin(request.membership, rule_id)
+    rule = get_rule_for_admin(request.membership, rule_id)
     tiers = _tiers()
     form = AutoApprovalRuleForm(
         request.POST if request.method == "POST" else None, tiers=tiers,

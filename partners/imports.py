@@ -29,7 +29,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
-from django.http import Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.formats import number_format
@@ -902,13 +901,10 @@ def partner_import_recheck(*, actor, partner_import: PartnerImport) -> PartnerIm
 
 def get_partner_import_for_admin(member: Membership, import_id: int) -> PartnerImport:
     """Imports are tenant-admin work; another tenant's import, or none, is a 404."""
-    if member.role != Role.TENANT_ADMIN:
-        raise Http404
-    partner_import = (PartnerImport.objects.defer("content").select_related("created_by")
-                      .filter(pk=import_id).first())
-    if partner_import is None:
-        raise Http404
-    return partner_import
+    from prm.access import get_for_admin
+
+    return get_for_admin(
+        member, PartnerImport.objects.defer("content").select_related("created_by"), import_id)
 
 
 def partner_import_recent(*, limit: int = 10) -> QuerySet[PartnerImport]:

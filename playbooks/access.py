@@ -10,7 +10,15 @@ from django.db.models import F
 from django.http import Http404
 
 from deals.models import Deal
-from playbooks.models import Playbook, PlaybookStage, PlaybookVersion, StageActivity
+from playbooks.models import (
+    DiscouragedPhrase,
+    GlossaryTerm,
+    Playbook,
+    PlaybookStage,
+    PlaybookVersion,
+    StageActivity,
+)
+from prm.access import get_for_admin
 from prm.models import Membership, Role
 
 
@@ -86,3 +94,12 @@ def get_activity_for_deal(member: Membership, deal: Deal, activity_id) -> StageA
     if activity is None:
         raise Http404
     return activity
+
+
+def get_term_for_admin(member: Membership, term_id) -> GlossaryTerm:
+    """Glossary terms, active or retired, are edited by tenant admins only."""
+    return get_for_admin(member, GlossaryTerm.objects.all(), term_id)
+
+
+def get_phrase_for_admin(member: Membership, term: GlossaryTerm, phrase_id) -> DiscouragedPhrase:
+    return get_for_admin(member, DiscouragedPhrase.objects.filter(term=term), phrase_id)

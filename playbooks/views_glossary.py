@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from playbooks import glossary, selectors
+from playbooks.access import get_phrase_for_admin, get_term_for_admin
 from playbooks.forms_glossary import (
     DiscouragedForm,
     GlossaryFilterForm,
@@ -20,35 +21,13 @@ from playbooks.forms_glossary import (
     TranslationForm,
 )
 from playbooks.glossary import LOCALE_CODES
-from playbooks.models import DiscouragedPhrase, GlossaryTerm
+from playbooks.models import GlossaryTerm
 from prm.access import admin_required, member_required
 from prm.errors import DomainError
 from prm.htmx import render_page
-from prm.models import Membership, Role
+from prm.models import Role
 
 PAGE_SIZE = 50
-
-
-# --- access (404 for missing and not-yours alike) -------------------------------------
-
-def get_term_for_admin(member: Membership, term_id: int) -> GlossaryTerm:
-    """Glossary terms, active or retired, are edited by tenant admins only."""
-    if member.role != Role.TENANT_ADMIN:
-        raise Http404
-    term = GlossaryTerm.objects.filter(pk=term_id).first()
-    if term is None:
-        raise Http404
-    return term
-
-
-def get_phrase_for_admin(member: Membership, term: GlossaryTerm,
-                         phrase_id: int) -> DiscouragedPhrase:
-    if member.role != Role.TENANT_ADMIN:
-        raise Http404
-    phrase = DiscouragedPhrase.objects.filter(pk=phrase_id, term=term).first()
-    if phrase is None:
-        raise Http404
-    return phrase
 
 
 def active_locale(request: HttpRequest) -> str:

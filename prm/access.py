@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.db import models
 from django.http import Http404
 
 from prm.models import ApiKey, Invitation, Membership, Role
@@ -31,22 +32,23 @@ member_required = require_roles()
 admin_required = require_roles(Role.TENANT_ADMIN)
 
 
-def get_membership_for_admin(member: Membership, membership_id: int) -> Membership:
+def get_for_admin[M: models.Model](member: Membership, rows: models.QuerySet[M], pk) -> M:
+    """One of ``rows`` (already scoped to the tenant) for a tenant admin; 404 for anyone
+    else and for an id that is missing, so both look the same."""
     if member.role != Role.TENANT_ADMIN:
         raise Http404
-    membership = Membership.objects.select_related("user").filter(pk=membership_id).first()
-    if membership is None:
+    row = rows.filter(pk=pk).first()
+    if row is None:
         raise Http404
-    return membership
+    return row
+
+
+def get_membership_for_admin(member: Membership, membership_id: int) -> Membership:
+    return get_for_admin(member, Membership.objects.select_related("user"), membership_id)
 
 
 def get_invitation_for_admin(member: Membership, invitation_id: int) -> Invitation:
-    if member.role != Role.TENANT_ADMIN:
-        raise Http404
-    invitation = Invitation.objects.filter(pk=invitation_id).first()
-    if invitation is None:
-        raise Http404
-    return invitation
+    return get_for_admin(member, Invitation.objects.all(), invitation_id)
 
 
 def get_api_key_for_member(member: Membership, key_id: int) -> ApiKey:
