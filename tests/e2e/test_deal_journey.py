@@ -55,6 +55,9 @@ def test_partner_registers_manager_approves_both_comment_partner_wins(page, brow
     sign_in(page, "pat@northwind.test")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Register a deal").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Register a deal")
+    # The heading shows while the page is still parsing; htmx wires the live hint once
+    # the document is loaded, and an input typed before then asks nothing.
+    page.wait_for_load_state("load")
 
     # When they type a customer that Contoso registered already
     page.get_by_label("Customer company name").fill("Initrode")

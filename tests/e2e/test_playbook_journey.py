@@ -89,6 +89,7 @@ def test_admin_publishes_a_stage_partner_acknowledges_and_deal_shows_it(
     expect(desk).to_have_url(re.compile(rf"/playbooks/{book.playbook.pk}/draft/$"))
     expect(desk.get_by_text("Draft started from the published version.")).to_be_visible()
     expect(desk.locator(".playbook-meta .badge")).to_have_text("Draft of version 2")
+    desk.wait_for_load_state("load")  # the stage editor saves through htmx
 
     # And rewrites the Qualify stage's talk track around the customer's name
     stage = desk.get_by_role("region", name="Qualify", exact=True)
