@@ -7,7 +7,10 @@ by base form, so its cost grows with the text, not with the number of terms.
 * Words match whole, case-insensitively, across simple inflections (``lead``, ``leads``,
   ``lead's``, ``leading``); ``leader`` is not ``lead``.
 * Phrases match across spacing and hyphenation (``sign up``, ``sign-up``, ``signup``),
-  never across punctuation.
+  never across punctuation, whichever of the spellings the glossary holds: a phrase is
+  also looked up closed up ("signup"), and a one-word entry also matches when the text
+  writes it open ("sign up"). A word of the text starts an open spelling only if it
+  begins some one-word entry, so the extra look-ups cost a set lookup per word.
 * Nothing inside a URL or an e-mail address is flagged.
 * Offsets are positions in the original text, in Unicode code points.
 """
@@ -25,6 +28,7 @@ _WORD = re.compile(r"\w+(?:['\u2019]\w+)*['\u2019]?", re.UNICODE)
 _CHUNK = re.compile(r"\S+")
 _HOST = re.compile(r"\w[\w-]*(?:\.[\w-]+)*\.[a-z]{2,}(?:[/:?#]\S*)?", re.IGNORECASE)
 _JOINER = re.compile(r"^[ \t\u00a0]*-?[ \t\u00a0]*$|^[ \t\u00a0]+$|^-$")
+MAX_OPEN_PARTS = 3  # "log in", "e mail", "check in desk": a closed word written open
 
 SUFFIXES = {  # apostrophes are folded to ' before matching
     "en": ("'s", "s'", "ies", "es", "s", "ing", "ed", "d"),
@@ -91,13 +95,17 @@ class Matcher:
         self.locale = locale
         # first word (base form) → list of (remaining words, entry); longest first
         self._phrases: dict[str, list[tuple[tuple[str, ...], Entry]]] = {}
+        # Proper beginnings of one-word entries: where an open spelling ("sign up") may start.
+        self._beginnings: set[str] = set()
         for entry in entries:
             words = tuple(_fold(w) for w in _WORD.findall(entry.phrase.replace("-", " ")))
             if not words:
                 continue
             self._add(words, entry)
+            closed = "".join(words)
             if len(words) > 1:
-                self._add(("".join(words),), entry)  # "sign up" also as "signup"
+                self._add((closed,), entry)  # "sign up" also as "signup"
+            self._beginnings.update(closed[:n] for n in range(1, len(closed)))
         for options in self._phrases.values():
             options.sort(key=lambda item: -len(item[0]))
 
@@ -124,13 +132,34 @@ class Matcher:
         return findings
 
     def _match_at(self, text: str, tokens, i: int) -> tuple[int, Entry] | None:
+        """The longest entry starting at word ``i``, as (its last word, entry)."""
         first = tokens[i].group()
+        found = self._match_open(text, tokens, i)
         for form in self._forms(first, exact=False):
             for rest, entry in self._phrases.get(form, ()):
                 last = self._follow(text, tokens, i, rest)
-                if last is not None:
+                if last is not None and (found is None or last > found[0]):
                     return last, entry
-        return None
+        return found
+
+    def _match_open(self, text: str, tokens, i: int) -> tuple[int, Entry] | None:
+        """A one-word entry written as several words from word ``i`` ("sign up" for
+        "signup"); the last part may inflect ("sign ups")."""
+        joined = _fold(tokens[i].group())
+        found = None
+        position = i
+        while (joined in self._beginnings and position - i < MAX_OPEN_PARTS - 1
+               and position + 1 < len(tokens)):
+            position += 1
+            if not _JOINER.match(text[tokens[position - 1].end():tokens[position].start()]):
+                break
+            joined += _fold(tokens[position].group())
+            for form in base_forms(joined, self.locale):
+                entry = next((e for rest, e in self._phrases.get(form, ()) if not rest), None)
+                if entry is not None:
+                    found = (position, entry)
+                    break
+        return found
 
     def _forms(self, word: str, *, exact: bool):
         return (_fold(word),) if exact else base_forms(word, self.locale)

@@ -51,6 +51,30 @@ def test_phrase_variants(text):
     assert [f[3] for f in found(EN, text)] == [2]
 
 
+CLOSED = Matcher([Entry("signup", "registration", 5, "Say registration."),
+                  Entry("sign", "signature", 6, "Say signature."),
+                  Entry("checkindesk", "front desk", 7, "Say front desk.")], "en")
+
+
+@pytest.mark.parametrize(("text", "span"), [
+    ("a signup", "signup"), ("a sign up", "sign up"), ("a Sign-Up", "Sign-Up"),
+    ("two sign ups", "sign ups"), ("the check in desk", "check in desk"),
+    ("the check-in-desk", "check-in-desk"),
+])
+def test_a_one_word_entry_matches_when_written_open(text, span):
+    """The glossary holds "signup": the text's "sign up" is the same word, and wins over the
+    shorter "sign" entry."""
+    assert [f[2] for f in found(CLOSED, text)] == [span]
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("sign here", ["sign"]), ("sign upstairs", ["sign"]), ("sign. up", ["sign"]),
+    ("check in at the desk", []),
+])
+def test_an_open_spelling_needs_every_part(text, words):
+    assert [f[2] for f in found(CLOSED, text)] == words
+
+
 @pytest.mark.parametrize("text", ["sign. up", "sign, up", "sign (up)"])
 def test_phrases_do_not_cross_punctuation(text):
     assert found(EN, text) == []
