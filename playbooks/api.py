@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from playbooks import glossary
@@ -26,6 +27,12 @@ class DiscouragedIn(serializers.Serializer):
     locale = serializers.ChoiceField(choices=LOCALES, default="en")
     replacement = serializers.CharField(max_length=120, required=False, allow_blank=True)
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class TranslationIn(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    definition = serializers.CharField()
+    examples = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class TermOut(serializers.ModelSerializer):
@@ -69,7 +76,9 @@ class GlossaryTermViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
     """The program's glossary: everyone reads, tenant admins write."""
 
     serializer_class = TermOut
-    action_roles = {"create": ADMINS, "partial_update": ADMINS, "destroy": ADMINS}
+    action_roles = {"create": ADMINS, "partial_update": ADMINS, "destroy": ADMINS,
+                    "translation": ADMINS, "discouraged": ADMINS,
+                    "discouraged_remove": ADMINS}
 
     def get_queryset(self):
         from playbooks.selectors import term_list
@@ -111,6 +120,39 @@ class GlossaryTermViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
     @extend_schema(summary="Retire a term (it stays in the history)")
     def destroy(self, request, pk=None):
         glossary.term_retire(actor=request.user, term=self._term(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=TranslationIn, responses=TermOut,
+                   summary="Set the term's name, definition and examples in one language",
+                   parameters=[OpenApiParameter("locale", str, OpenApiParameter.PATH,
+                                                enum=[code for code, _label in LOCALES])])
+    @action(detail=True, methods=["put"], url_path="translations/<str:locale>")
+    def translation(self, request, pk=None, locale=None):
+        term = self._term(pk)
+        data = TranslationIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        glossary.translation_set(actor=request.user, term=term, locale=locale,
+                                 **data.validated_data)
+        return Response(TermOut(self._term(pk)).data)
+
+    @extend_schema(request=DiscouragedIn, responses={201: DiscouragedOut},
+                   summary="Discourage a word or phrase in favour of this term")
+    @action(detail=True, methods=["post"])
+    def discouraged(self, request, pk=None):
+        term = self._term(pk)
+        data = DiscouragedIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = glossary.discouraged_add(actor=request.user, term=term, **data.validated_data)
+        return Response(DiscouragedOut(item).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None},
+                   summary="Stop discouraging a word or phrase")
+    @action(detail=True, methods=["delete"], url_path="discouraged/<int:item_id>")
+    def discouraged_remove(self, request, pk=None, item_id=None):
+        item = DiscouragedPhrase.objects.filter(term=self._term(pk), pk=item_id).first()
+        if item is None:
+            raise Http404
+        glossary.discouraged_remove(actor=request.user, item=item)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

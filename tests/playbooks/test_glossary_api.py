@@ -71,3 +71,84 @@ def test_blocking_mode_refuses_definitions_with_other_discouraged_words(mfa_admi
                        {"definition": "Not a lead: a deal we approved."},
                        content_type="application/json")
     assert own.status_code == 200, own.json()
+
+
+def _check(client, text):
+    return client.post("/api/v1/glossary/check/", {"text": text},
+                       content_type="application/json").json()["findings"]
+
+
+def test_admin_translates_a_term(mfa_admin):
+    client = mfa_admin.client(mfa_admin.admin)
+    term_id = _create(client).json()["id"]
+    url = f"/api/v1/glossary/terms/{term_id}/translations/de/"
+    body = {"name": "Registrierte Opportunity", "definition": "Ein freigegebener Deal."}
+    answer = client.put(url, body, content_type="application/json")
+    assert answer.status_code == 200, answer.json()
+    assert answer.json()["translations"]["de"]["name"] == "Registrierte Opportunity"
+    again = client.put(url, {**body, "definition": "Ein von uns freigegebener Deal."},
+                       content_type="application/json")
+    assert again.json()["translations"]["de"]["definition"] == "Ein von uns freigegebener Deal."
+    with tenant_scope(mfa_admin.acme):
+        assert Event.objects.filter(verb="glossary.translation_set",
+                                    subject_id=str(term_id)).count() == 2
+
+
+def test_bad_translations_are_400_and_change_nothing(mfa_admin):
+    client = mfa_admin.client(mfa_admin.admin)
+    term_id = _create(client).json()["id"]
+    empty = client.put(f"/api/v1/glossary/terms/{term_id}/translations/de/",
+                       {"name": "", "definition": ""}, content_type="application/json")
+    assert empty.status_code == 400
+    assert {"name", "definition"} <= set(empty.json())
+    unknown = client.put(f"/api/v1/glossary/terms/{term_id}/translations/fr/",
+                         {"name": "Opportunité", "definition": "Un deal."},
+                         content_type="application/json")
+    assert unknown.status_code == 400
+    assert "locale" in unknown.json()
+    assert client.get(f"/api/v1/glossary/terms/{term_id}/").json()["translations"] == {}
+
+
+def test_admin_adds_and_removes_discouraged_phrases_and_the_check_follows(mfa_admin):
+    client = mfa_admin.client(mfa_admin.admin)
+    term_id = _create(client).json()["id"]
+    assert _check(client, "Our prospect is keen.") == []
+    added = client.post(f"/api/v1/glossary/terms/{term_id}/discouraged/",
+                        {"phrase": "prospect", "replacement": "registered opportunity",
+                         "reason": "Once registered, it is an opportunity."},
+                        content_type="application/json")
+    assert added.status_code == 201, added.json()
+    assert [f["found"] for f in _check(client, "Our prospect is keen.")] == ["prospect"]
+    twice = client.post(f"/api/v1/glossary/terms/{term_id}/discouraged/",
+                        {"phrase": "prospect"}, content_type="application/json")
+    assert twice.status_code == 400
+    assert "phrase" in twice.json()
+    removed = client.delete(f"/api/v1/glossary/terms/{term_id}/discouraged/{added.json()['id']}/")
+    assert removed.status_code == 204
+    assert _check(client, "Our prospect is keen.") == []
+    with tenant_scope(mfa_admin.acme):
+        verbs = set(Event.objects.filter(subject_id=str(term_id)).values_list("verb", flat=True))
+    assert {"glossary.discouraged_added", "glossary.discouraged_removed"} <= verbs
+
+
+def test_translations_and_phrases_of_another_tenant_or_by_non_admins_are_404(mfa_admin):
+    client = mfa_admin.client(mfa_admin.admin)
+    term = _create(client).json()
+    phrase_id = term["discouraged"][0]["id"]
+    translation = {"name": "Registrierte Opportunity", "definition": "Ein Deal."}
+    for caller in (mfa_admin.other_admin, mfa_admin.partner_user, mfa_admin.manager):
+        other = mfa_admin.client(caller)
+        assert other.put(f"/api/v1/glossary/terms/{term['id']}/translations/de/", translation,
+                         content_type="application/json").status_code == 404
+        assert other.post(f"/api/v1/glossary/terms/{term['id']}/discouraged/",
+                          {"phrase": "prospect"},
+                          content_type="application/json").status_code == 404
+        assert other.delete(
+            f"/api/v1/glossary/terms/{term['id']}/discouraged/{phrase_id}/").status_code == 404
+    # A phrase id of another term is not this term's.
+    second = _create(client, name="Deal desk", discouraged=[]).json()
+    assert client.delete(
+        f"/api/v1/glossary/terms/{second['id']}/discouraged/{phrase_id}/").status_code == 404
+    after = client.get(f"/api/v1/glossary/terms/{term['id']}/").json()
+    assert after["translations"] == {}
+    assert [d["phrase"] for d in after["discouraged"]] == ["lead"]
