@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
+from deals.currencies import CODES, NOT_A_CURRENCY
 from deals.models import DealStatus, ProductLine
 from partners.models import Partner
 from prm.domains import InvalidDomain, normalise_domain
@@ -166,8 +167,7 @@ class StageMoveForm(forms.Form):
 
 class ExchangeRateForm(DomainErrorsMixin, forms.Form):
     currency = forms.RegexField(label=_("Currency"), regex=r"^[A-Za-z]{3}$", max_length=3,
-                                error_messages={"invalid": _("Use a three-letter ISO 4217 "
-                                                             "code such as USD.")},
+                                error_messages={"invalid": NOT_A_CURRENCY},
                                 widget=forms.TextInput(attrs={"autocapitalize": "characters",
                                                               "size": 4}))
     rate = forms.DecimalField(label=_("Rate"), min_value=0, max_digits=18, decimal_places=8)
@@ -183,6 +183,8 @@ class ExchangeRateForm(DomainErrorsMixin, forms.Form):
 
     def clean_currency(self) -> str:
         currency = self.cleaned_data["currency"].upper()
+        if currency not in CODES:
+            raise forms.ValidationError(NOT_A_CURRENCY)
         if currency == self.reporting:
             raise forms.ValidationError(_("This is the reporting currency itself; its rate is "
                                           "always 1."))

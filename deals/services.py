@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deals.conflicts import exact_conflict, find_conflicts
+from deals.currencies import clean_currency
 from deals.models import (
     OPEN_STATUSES,
     ActionPlanItem,
@@ -48,7 +49,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     D.WITHDRAWN: frozenset(),
 }
 ALREADY_REGISTERED = "A registration for this customer and product already exists."
-CURRENCY = re.compile(r"^[A-Z]{3}$")
 MENTION = re.compile(r"@([\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
 CENT = Decimal("0.01")
 
@@ -77,9 +77,7 @@ def _reporting(amount: Decimal, currency: str, on: date) -> tuple[Decimal, Decim
 
 @transaction.atomic
 def exchange_rate_set(*, actor, currency: str, rate: Decimal, valid_from: date) -> ExchangeRate:
-    currency = (currency or "").upper()
-    if not CURRENCY.match(currency):
-        raise InvalidInput(_("Use a three-letter ISO 4217 code such as USD."), field="currency")
+    currency = clean_currency(currency)
     if rate <= 0:
         raise InvalidInput(_("A rate must be positive."), field="rate")
     obj, _created = ExchangeRate.objects.update_or_create(
@@ -150,9 +148,7 @@ def deal_submit(*, member: Membership, partner, customer_name: str, customer_dom
     _check_registrant(member, partner)
     _check_language(notes, field="notes")
     name, domain, tokens, normalised = _customer(customer_name, customer_domain)
-    currency = (currency or "").upper()
-    if not CURRENCY.match(currency):
-        raise InvalidInput(_("Use a three-letter ISO 4217 code such as USD."), field="currency")
+    currency = clean_currency(currency)
     if amount is None or amount < 0:
         raise InvalidInput(_("The amount cannot be negative."), field="amount")
     if not product.is_active:

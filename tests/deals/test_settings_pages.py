@@ -164,6 +164,7 @@ class TestExchangeRates:
 
     @pytest.mark.parametrize(("data", "field"), [
         ({"currency": "US", "rate": "1", "valid_from": "2026-01-01"}, "currency"),
+        ({"currency": "XYZ", "rate": "1", "valid_from": "2026-01-01"}, "currency"),
         ({"currency": "EUR", "rate": "1", "valid_from": "2026-01-01"}, "currency"),
         ({"currency": "USD", "rate": "0", "valid_from": "2026-01-01"}, "rate"),
         ({"currency": "USD", "rate": "-2", "valid_from": "2026-01-01"}, "rate"),

@@ -203,6 +203,20 @@ def test_foreign_currency_needs_a_rate_and_closing_freezes_it(program):
     assert frozen[0] == Decimal("900.00")
 
 
+@pytest.mark.parametrize("code", ["XYZ", "EURO", "E1R", ""])
+def test_only_iso_4217_currencies_are_accepted(program, code):
+    with tenant_scope(program.cast.acme), pytest.raises(DomainError) as error:
+        exchange_rate_set(actor=None, currency=code, rate=Decimal("1.1"),
+                          valid_from=timezone.localdate())
+    assert error.value.field == "currency"
+    with pytest.raises(DomainError) as error:
+        program.submit(currency=code)
+    assert error.value.field == "currency"
+    with tenant_scope(program.cast.acme):
+        assert not Deal.objects.exists()
+        assert not Event.objects.filter(verb="exchange_rate.set").exists()
+
+
 def test_registered_at_cannot_be_changed(program):
     from django.db import DatabaseError, transaction
 
