@@ -189,11 +189,13 @@ class Names:
 
 # --- set-based generation --------------------------------------------------------------
 
-# The conflict check's word index of the new registrations, as deal_submit writes it.
+# The conflict check's word index of the new open registrations, as deal_submit writes it.
 TOKENS_SQL = """
-INSERT INTO deals_dealnametoken (tenant_id, deal_id, token)
-SELECT DISTINCT d.tenant_id, d.id, t FROM deals_deal d, unnest(d.customer_name_tokens) AS t
-WHERE d.id > %s
+INSERT INTO deals_dealnametoken (tenant_id, deal_id, token, name_length, words_length)
+SELECT DISTINCT d.tenant_id, d.id, t, length(d.customer_name_normalised),
+       length(array_to_string(d.customer_name_tokens, ' '))
+FROM deals_deal d, unnest(d.customer_name_tokens) AS t
+WHERE d.id > %s AND d.status IN ('submitted', 'approved')
 """
 
 GROW_SQL = """
@@ -418,7 +420,7 @@ def _program():
                 domain=f"{normalised.replace(' ', '')}-direct{n}.example"))
         CustomerAccount.objects.bulk_create(accounts, batch_size=1_000)
         CustomerAccountToken.objects.bulk_create(
-            [CustomerAccountToken(account=a, token=t) for a in accounts for t in a.name_tokens],
+            [row for account in accounts for row in CustomerAccountToken.rows_for(account)],
             batch_size=5_000)
     with as_owner(), connection.cursor() as cursor:  # as autovacuum would, soon
         cursor.execute("ANALYZE deals_customeraccount")
@@ -620,12 +622,10 @@ def _explain(tenant, inputs: list[dict], title: str) -> None:
 
     args = next(i["args"] for i in inputs if i["label"] == "similar name")
     with tenant_scope(tenant), connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + conflicts.CANDIDATES_SQL, {
-            "tokens": args["tokens"], "name": args["name_normalised"], "domain": args["domain"],
-            "tenant": tenant.pk, "exclude": 0, "common": conflicts.COMMON_TOKEN,
-            "cap": conflicts.CANDIDATE_CAP, "shortlist": conflicts.SHORTLIST,
-            "same_domain": conflicts.SAME_DOMAIN_RANK,
-            "same_name": conflicts.SAME_NAME_RANK})
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + conflicts.CANDIDATES_SQL,
+                       conflicts.candidate_params(domain=args["domain"],
+                                                  name_normalised=args["name_normalised"],
+                                                  tokens=args["tokens"]))
         plan = "\n".join("    " + row[0] for row in cursor.fetchall())
     print(f"  plan at {title}, tokens {','.join(args['tokens'])}:\n{plan}")
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
+from prm.names import name_lengths
 from prm.tenancy import TenantModel
 
 
@@ -84,10 +85,19 @@ class CustomerAccountToken(TenantModel):
 
     account = models.ForeignKey(CustomerAccount, on_delete=models.CASCADE, related_name="+")
     token = models.CharField(max_length=100)
+    name_length = models.PositiveSmallIntegerField(default=0)
+    words_length = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "token", "account"],
+                                               include=["name_length", "words_length"],
                                                name="customer_account_token_once")]
+
+    @classmethod
+    def rows_for(cls, account: CustomerAccount) -> list[CustomerAccountToken]:
+        return [cls(account=account, token=token,
+                    **name_lengths(account.name_normalised, account.name_tokens))
+                for token in set(account.name_tokens)]
 
 
 class DealStatus(models.TextChoices):
@@ -182,17 +192,30 @@ class Deal(TenantModel):
 
 
 class DealNameToken(TenantModel):
-    """One distinctive word of a deal's normalised customer name: where the conflict check
-    finds similar names. A GIN index on the array column cannot serve: ``&&`` is not
+    """One distinctive word of an open deal's normalised customer name: where the conflict
+    check finds similar names (rows go when the deal closes). A GIN index on the array column cannot serve: ``&&`` is not
     leakproof, so under row-level security PostgreSQL never uses it as an index condition
-    and reads every deal of the tenant. Equality on ``(tenant, token)`` is leakproof."""
+    and reads every deal of the tenant. Equality on ``(tenant, token)`` is leakproof.
+
+    Each row also carries the lengths of the deal's normalised name and of its
+    distinctive words, in the index, so the check drops names too long or too short to
+    be similar before it visits any deal (see ``deals.conflicts``)."""
 
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="+")
     token = models.CharField(max_length=100)
+    name_length = models.PositiveSmallIntegerField(default=0)
+    words_length = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "token", "deal"],
+                                               include=["name_length", "words_length"],
                                                name="deal_name_token_once")]
+
+    @classmethod
+    def rows_for(cls, deal: Deal) -> list[DealNameToken]:
+        return [cls(deal=deal, token=token, **name_lengths(deal.customer_name_normalised,
+                                                           deal.customer_name_tokens))
+                for token in set(deal.customer_name_tokens)]
 
 
 class DealConflict(TenantModel):

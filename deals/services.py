@@ -127,6 +127,9 @@ def _status(deal: Deal, to: str, *, actor, reason: str = "") -> None:
                                     reason=reason, actor=actor)
     deal.status = to
     deal.status_reason = reason
+    if to not in OPEN_STATUSES:
+        # Only open registrations can conflict: the word index holds nothing else.
+        DealNameToken.objects.filter(deal=deal).delete()
 
 
 def _check_registrant(member: Membership, partner) -> None:
@@ -176,7 +179,7 @@ def deal_submit(*, member: Membership, partner, customer_name: str, customer_dom
     except IntegrityError:
         # A concurrent twin won the race; the partial unique constraint refused this one.
         raise DomainError(_(ALREADY_REGISTERED), code="already_registered") from None
-    _name_tokens_set(deal, tokens, new=True)
+    _name_tokens_set(deal, new=True)
     _record_conflicts(deal, matches, new=True)
     DealStatusChange.objects.create(deal=deal, from_status="", to_status=D.SUBMITTED,
                                     actor=member.user)
@@ -416,19 +419,19 @@ def deal_update(*, member: Membership, deal: Deal, expected_version: int | None 
     except IntegrityError:
         raise DomainError(_(ALREADY_REGISTERED), code="already_registered") from None
     deal.refresh_from_db(fields=["version"])
-    _name_tokens_set(deal, tokens)
+    _name_tokens_set(deal)
     _record_conflicts(deal, matches)
     record_event(actor=member.user, verb="deal.updated", subject=deal,
                  data={k: str(getattr(v, "pk", v)) for k, v in changes.items()})
     return deal, matches
 
 
-def _name_tokens_set(deal: Deal, tokens: list[str], *, new: bool = False) -> None:
-    """Keep the conflict check's word index of the deal's customer name in step."""
+def _name_tokens_set(deal: Deal, *, new: bool = False) -> None:
+    """Keep the conflict check's word index of the deal's customer name in step (its rows
+    carry the name's lengths, so an edited name rewrites them all)."""
     if not new:
-        DealNameToken.objects.filter(deal=deal).exclude(token__in=tokens).delete()
-    DealNameToken.objects.bulk_create([DealNameToken(deal=deal, token=t) for t in set(tokens)],
-                                      ignore_conflicts=True)
+        DealNameToken.objects.filter(deal=deal).delete()
+    DealNameToken.objects.bulk_create(DealNameToken.rows_for(deal))
 
 
 def deal_expire_due() -> int:
@@ -542,8 +545,8 @@ def customer_accounts_replace(*, actor, rows: list[tuple[str, str]]) -> int:
     CustomerAccount.objects.all().delete()
     CustomerAccount.objects.bulk_create(accounts, batch_size=2000)
     CustomerAccountToken.objects.bulk_create(
-        [CustomerAccountToken(account=account, token=token)
-         for account in accounts for token in set(account.name_tokens)], batch_size=5000)
+        [row for account in accounts for row in CustomerAccountToken.rows_for(account)],
+        batch_size=5000)
     record_event(actor=actor, verb="customer_accounts.replaced", subject=("customer_accounts", 0),
                  data={"rows": len(accounts)})
     return len(accounts)

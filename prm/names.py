@@ -39,6 +39,12 @@ def normalise_company_name(name: str) -> str:
     return " ".join(tokens)
 
 
+def name_lengths(normalised: str, tokens: list[str]) -> dict[str, int]:
+    """How long a normalised name and its distinctive words are (the words joined by
+    single spaces): what the conflict check's similarity bound needs."""
+    return {"name_length": len(normalised), "words_length": len(" ".join(tokens))}
+
+
 def name_tokens(normalised: str) -> list[str]:
     """The distinctive words of a normalised name, used to find candidates by index."""
     tokens = [t for t in normalised.split() if t not in GENERIC_TOKENS and len(t) > 1]

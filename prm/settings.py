@@ -132,6 +132,13 @@ PRM_APP_DB_ROLE = dj_database_url.parse(DATABASE_URL)["USER"]
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 600),
                             conn_health_checks=True)
 _db["TEST"] = {"NAME": os.environ.get("PRM_TEST_DATABASE", "prm_test")}
+# Prepared statements only where the code asks for them (``execute(..., prepare=True)``,
+# as deals.conflicts does): Django binds parameters on the client, so automatic
+# preparation would prepare each literal variant of a query. psycopg prepares a query
+# automatically after this many runs of the same text; Django's default (None) turns
+# preparation off altogether. Behind PgBouncer in transaction mode, use 1.21 or newer
+# with max_prepared_statements set.
+_db["OPTIONS"] = {"prepare_threshold": env_int("DB_PREPARE_THRESHOLD", 1_000_000)}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

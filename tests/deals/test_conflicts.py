@@ -162,12 +162,38 @@ def test_candidates_come_from_indexes_under_row_level_security(program):
     program.submit()
     with tenant_scope(program.cast.acme), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + conflicts.CANDIDATES_SQL, {
-            "tokens": ["initrode"], "name": "initrode", "domain": "initrode.example",
-            "tenant": program.cast.acme.pk, "exclude": 0, "common": 500, "cap": 200,
-            "shortlist": 800, "same_domain": 2000, "same_name": 1000})
+        cursor.execute("EXPLAIN " + conflicts.CANDIDATES_SQL, conflicts.candidate_params(
+            domain="initrode.example", name_normalised="initrode", tokens=["initrode"]))
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Seq Scan" not in plan, plan
+
+
+def test_the_prepared_statement_keeps_to_the_indexes_with_a_generic_plan(program):
+    """The check runs as a prepared statement; once PostgreSQL switches it to a generic
+    plan (one for any parameters), that plan must find its rows through indexes too."""
+    import re
+
+    from django.db import connection
+
+    from deals import conflicts
+
+    program.submit()
+    args = {"domain": "initrode.example", "name_normalised": "initrode",
+            "tokens": ["initrode"]}
+    with tenant_scope(program.cast.acme), connection.cursor() as cursor:
+        conflicts._candidates(**args)   # prepares the statement on this connection
+        cursor.execute("SELECT name FROM pg_prepared_statements WHERE statement LIKE %s",
+                       ["%deal_hits AS MATERIALIZED%"])
+        (name,) = cursor.fetchone()
+        params = conflicts.candidate_params(**args)
+        order = list(dict.fromkeys(re.findall(r"%\((\w+)\)s", conflicts.CANDIDATES_SQL)))
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute(f"EXPLAIN EXECUTE {connection.ops.quote_name(name)}("
+                       + ", ".join(["%s"] * len(order)) + ")", [params[k] for k in order])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Seq Scan" not in plan, plan
+    assert "deal_name_token_once" in plan, plan
 
 
 def test_a_new_direct_customer_list_keeps_why_a_deal_was_flagged(program):
@@ -181,3 +207,111 @@ def test_a_new_direct_customer_list_keeps_why_a_deal_was_flagged(program):
         assert conflict.reason == "direct_customer"
         assert conflict.customer_account is None  # shown as "a record since removed"
         assert Deal.objects.get(pk=deal.pk).has_conflict
+
+
+def test_the_length_bound_drops_only_names_that_cannot_match(program, monkeypatch):
+    """Candidates too long or too short to reach the threshold stay in the database, and
+    the check finds exactly what it finds when every candidate is scored in Python."""
+    from deals import conflicts
+    from prm.names import name_tokens
+
+    stored = ["Initrode", "Initrode Labs", "Initrode Laboratories Worldwide",
+              "Initrode Greater Northern Laboratories", "Labs Initrode", "Laboratories Initrode",
+              "Initrode Hyperscale Quantum Analytics Laboratories"]
+    for n, name in enumerate(stored):
+        program.submit(member=program.cast.partner_user, customer_name=name,
+                       customer_domain=f"stored{n}.example")
+
+    def check(query: str) -> tuple[int, set[int]]:
+        normalised = normalise_company_name(query)
+        args = {"domain": "none.example", "name_normalised": normalised,
+                "tokens": name_tokens(normalised)}
+        with tenant_scope(program.cast.acme):
+            rows = conflicts._candidates(**args)
+            found = {m.deal.pk for m in conflicts.find_conflicts(**args,
+                                                                  product_id=program.cloud.pk)}
+        return len(rows), found
+
+    queries = ["Initrode", "Initrode Lab", "Initrode Laboratories", "Laboratories Initrode"]
+    bounded = {query: check(query) for query in queries}
+    monkeypatch.setattr(conflicts, "_CUTOFF", 0)  # every candidate leaves the database
+    unbounded = {query: check(query) for query in queries}
+    for query in queries:
+        assert bounded[query][1] == unbounded[query][1], query
+        assert bounded[query][1], f"{query}: found nothing"
+        assert bounded[query][0] < unbounded[query][0] == len(stored), query
+
+
+def test_migration_backfills_the_lengths_of_existing_word_rows(program):
+    """Rows written before the lengths existed get them from their deal or customer."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    from deals.models import CustomerAccountToken, DealNameToken
+    from prm.names import name_lengths
+
+    migration = importlib.import_module("deals.migrations.0006_token_name_lengths")
+    deal, _ = program.submit(customer_name="Initrode Laboratories GmbH")
+    with tenant_scope(program.cast.acme):
+        customer_accounts_replace(actor=None, rows=[("Vandelay Industries", "vandelay.example")])
+        DealNameToken.objects.update(name_length=0, words_length=0)
+        CustomerAccountToken.objects.update(name_length=0, words_length=0)
+    migration.backfill(None, SimpleNamespace(connection=connection))
+    with tenant_scope(program.cast.acme):
+        expected = name_lengths(deal.customer_name_normalised, deal.customer_name_tokens)
+        assert set(DealNameToken.objects.values_list("name_length", "words_length")) == {
+            (expected["name_length"], expected["words_length"])}
+        account = CustomerAccount.objects.get()
+        expected = name_lengths(account.name_normalised, account.name_tokens)
+        assert set(CustomerAccountToken.objects.values_list("name_length", "words_length")) == {
+            (expected["name_length"], expected["words_length"])}
+
+
+@pytest.mark.parametrize("close", ["withdraw", "reject", "won", "lost"])
+def test_a_closed_registration_leaves_the_word_index(program, close):
+    from deals import services
+    from deals.models import DealNameToken
+
+    deal, _ = program.submit(customer_name="Initrode Laboratories GmbH")
+    cast = program.cast
+    with tenant_scope(cast.acme):
+        assert DealNameToken.objects.filter(deal=deal).count() == 2
+        if close == "withdraw":
+            services.deal_withdraw(member=cast.partner_admin, deal=deal)
+        elif close == "reject":
+            services.deal_reject(member=cast.manager, deal=deal, note="Not ours.")
+        else:
+            services.deal_approve(member=cast.manager, deal=deal)
+            assert DealNameToken.objects.filter(deal=deal).count() == 2
+            closing = services.deal_close_won if close == "won" else services.deal_close_lost
+            closing(member=cast.partner_admin, deal=deal)
+        assert not DealNameToken.objects.filter(deal=deal).exists()
+    _again, matches = program.submit(member=cast.partner_user,
+                                     customer_name="Initrode Laboratories AG",
+                                     customer_domain="initrode-labs.example")
+    assert matches == []
+
+
+def test_migration_drops_the_words_of_closed_registrations(program):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    from deals.models import DealNameToken
+
+    migration = importlib.import_module("deals.migrations.0007_tokens_of_open_deals_only")
+    open_deal, _ = program.submit(customer_name="Initrode Laboratories GmbH")
+    closed, _ = program.submit(customer_name="Vandelay Industries",
+                               customer_domain="vandelay.example")
+    with tenant_scope(program.cast.acme):
+        Deal.objects.filter(pk=closed.pk).update(status="lost")  # as before the clean-up
+    migration.delete_closed(None, SimpleNamespace(connection=connection))
+    with tenant_scope(program.cast.acme):
+        assert set(DealNameToken.objects.values_list("deal_id", flat=True)) == {open_deal.pk}
+    migration.restore_closed(None, SimpleNamespace(connection=connection))
+    with tenant_scope(program.cast.acme):
+        assert set(DealNameToken.objects.values_list("deal_id", flat=True)) == {
+            open_deal.pk, closed.pk}
