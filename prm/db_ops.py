@@ -113,3 +113,14 @@ def _constraint_exists(schema_editor, table: str, name: str) -> bool:
             [schema_editor.quote_name(table), name],
         )
         return cursor.fetchone() is not None
+
+
+def run_in_each_tenant(schema_editor, sql: str) -> None:
+    """Run ``sql`` once per tenant, inside its scope: row-level security is forced on the
+    owner too, so a data migration sees and writes one tenant's rows at a time."""
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM prm_tenant ORDER BY id")
+        for (tenant_id,) in cursor.fetchall():
+            cursor.execute("SELECT set_config('app.tenant_id', %s, true)", [str(tenant_id)])
+            cursor.execute(sql)
+        cursor.execute("SELECT set_config('app.tenant_id', '', true)")

@@ -7,7 +7,8 @@ still have deferred constraint checks pending.
 
 from django.db import migrations
 
-# Row-level security is forced on the owner too, so the backfill enters each tenant.
+from prm.db_ops import run_in_each_tenant
+
 BACKFILL = """
 INSERT INTO deals_dealnametoken (tenant_id, deal_id, token)
 SELECT DISTINCT d.tenant_id, d.id, t FROM deals_deal d, unnest(d.customer_name_tokens) AS t;
@@ -17,12 +18,7 @@ SELECT DISTINCT a.tenant_id, a.id, t FROM deals_customeraccount a, unnest(a.name
 
 
 def backfill(apps, schema_editor):
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM prm_tenant ORDER BY id")
-        for (tenant_id,) in cursor.fetchall():
-            cursor.execute("SELECT set_config('app.tenant_id', %s, true)", [str(tenant_id)])
-            cursor.execute(BACKFILL)
-        cursor.execute("SELECT set_config('app.tenant_id', '', true)")
+    run_in_each_tenant(schema_editor, BACKFILL)
 
 
 class Migration(migrations.Migration):

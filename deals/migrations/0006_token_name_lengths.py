@@ -3,7 +3,8 @@ index, so names that cannot be similar are dropped before any deal is read."""
 
 from django.db import migrations, models
 
-# Row-level security is forced on the owner too, so the backfill enters each tenant.
+from prm.db_ops import run_in_each_tenant
+
 BACKFILL = """
 UPDATE deals_dealnametoken x
 SET name_length = length(d.customer_name_normalised),
@@ -17,12 +18,7 @@ FROM deals_customeraccount a WHERE a.tenant_id = x.tenant_id AND a.id = x.accoun
 
 
 def backfill(apps, schema_editor):
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM prm_tenant ORDER BY id")
-        for (tenant_id,) in cursor.fetchall():
-            cursor.execute("SELECT set_config('app.tenant_id', %s, true)", [str(tenant_id)])
-            cursor.execute(BACKFILL)
-        cursor.execute("SELECT set_config('app.tenant_id', '', true)")
+    run_in_each_tenant(schema_editor, BACKFILL)
 
 
 class Migration(migrations.Migration):

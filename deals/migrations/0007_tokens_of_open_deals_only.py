@@ -3,37 +3,28 @@ conflict, and their words made every lookup longer."""
 
 from django.db import migrations
 
-# Row-level security is forced on the owner too, so the clean-up enters each tenant.
+from prm.db_ops import run_in_each_tenant
+
 DELETE_CLOSED = """
 DELETE FROM deals_dealnametoken x USING deals_deal d
 WHERE d.tenant_id = x.tenant_id AND d.id = x.deal_id
   AND d.status NOT IN ('submitted', 'approved')
 """
+RESTORE_CLOSED = """
+INSERT INTO deals_dealnametoken (tenant_id, deal_id, token, name_length, words_length)
+SELECT DISTINCT d.tenant_id, d.id, t, length(d.customer_name_normalised),
+       length(array_to_string(d.customer_name_tokens, ' '))
+FROM deals_deal d, unnest(d.customer_name_tokens) AS t
+WHERE d.status NOT IN ('submitted', 'approved')
+"""
 
 
 def delete_closed(apps, schema_editor):
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM prm_tenant ORDER BY id")
-        for (tenant_id,) in cursor.fetchall():
-            cursor.execute("SELECT set_config('app.tenant_id', %s, true)", [str(tenant_id)])
-            cursor.execute(DELETE_CLOSED)
-        cursor.execute("SELECT set_config('app.tenant_id', '', true)")
+    run_in_each_tenant(schema_editor, DELETE_CLOSED)
 
 
 def restore_closed(apps, schema_editor):
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM prm_tenant ORDER BY id")
-        for (tenant_id,) in cursor.fetchall():
-            cursor.execute("SELECT set_config('app.tenant_id', %s, true)", [str(tenant_id)])
-            cursor.execute("""
-                INSERT INTO deals_dealnametoken
-                    (tenant_id, deal_id, token, name_length, words_length)
-                SELECT DISTINCT d.tenant_id, d.id, t, length(d.customer_name_normalised),
-                       length(array_to_string(d.customer_name_tokens, ' '))
-                FROM deals_deal d, unnest(d.customer_name_tokens) AS t
-                WHERE d.status NOT IN ('submitted', 'approved')
-            """)
-        cursor.execute("SELECT set_config('app.tenant_id', '', true)")
+    run_in_each_tenant(schema_editor, RESTORE_CLOSED)
 
 
 class Migration(migrations.Migration):
