@@ -189,14 +189,33 @@ class Names:
 
 # --- set-based generation --------------------------------------------------------------
 
+# prm.names.index_terms in SQL: the words of a sorted, distinct array, and the pairs of
+# its first PAIRED_WORDS words, each at most TERM_LENGTH characters.
+INDEX_TERMS_SQL = """
+SELECT term FROM (
+    SELECT unnest({tokens}) AS term
+    UNION ALL
+    SELECT w1 || ' ' || w2 FROM unnest({tokens}[1:{paired}]) AS w1,
+                                unnest({tokens}[1:{paired}]) AS w2
+    WHERE w1 < w2 COLLATE "C"
+) AS terms WHERE length(term) <= {length}
+"""
+
 # The conflict check's word index of the new open registrations, as deal_submit writes it.
 TOKENS_SQL = """
 INSERT INTO deals_dealnametoken (tenant_id, deal_id, token, name_length, words_length)
-SELECT DISTINCT d.tenant_id, d.id, t, length(d.customer_name_normalised),
+SELECT DISTINCT d.tenant_id, d.id, t.term, length(d.customer_name_normalised),
        length(array_to_string(d.customer_name_tokens, ' '))
-FROM deals_deal d, unnest(d.customer_name_tokens) AS t
+FROM deals_deal d CROSS JOIN LATERAL ({terms}) AS t
 WHERE d.id > %s AND d.status IN ('submitted', 'approved')
 """
+
+
+def _tokens_sql() -> str:
+    from prm.names import PAIRED_WORDS, TERM_LENGTH
+
+    return TOKENS_SQL.format(terms=INDEX_TERMS_SQL.format(
+        tokens="d.customer_name_tokens", paired=PAIRED_WORDS, length=TERM_LENGTH))
 
 GROW_SQL = """
 INSERT INTO deals_deal (
@@ -365,23 +384,31 @@ def _grow(tenant, setup: dict, vocab: list[tuple[str, str, int]], first: int, la
             "legal": LEGAL, "n_legal": len(LEGAL),
             "countries": COUNTRIES, "n_countries": len(COUNTRIES),
         })
-        cursor.execute(TOKENS_SQL, [last_id])
+        cursor.execute(_tokens_sql(), [last_id])
     return time.perf_counter() - start
 
 
 def _check_generated(tenant, sample: int = 2_000) -> None:
-    """The generated names are normalised exactly as ``prm.names`` would normalise them."""
-    from deals.models import Deal
-    from prm.names import name_tokens, normalise_company_name
+    """The generated names are normalised, and their words indexed, exactly as
+    ``prm.names`` and ``deal_submit`` would do it."""
+    from deals.models import OPEN_STATUSES, Deal, DealNameToken
+    from prm.names import index_terms, name_tokens, normalise_company_name
     from prm.tenancy import tenant_scope
 
     with tenant_scope(tenant):
         rows = Deal.objects.order_by("?").values_list(
-            "customer_name", "customer_name_normalised", "customer_name_tokens")[:sample]
-        for name, normalised, tokens in rows:
+            "pk", "customer_name", "customer_name_normalised", "customer_name_tokens",
+            "status")[:sample]
+        indexed: dict[int, set[str]] = {}
+        for deal_id, term in DealNameToken.objects.filter(
+                deal_id__in=[row[0] for row in rows]).values_list("deal_id", "token"):
+            indexed.setdefault(deal_id, set()).add(term)
+        for deal_id, name, normalised, tokens, status in rows:
             expected = normalise_company_name(name)
             assert normalised == expected, (name, normalised, expected)
             assert sorted(tokens) == name_tokens(expected), (name, tokens)
+            terms = set(index_terms(tokens)) if status in OPEN_STATUSES else set()
+            assert indexed.get(deal_id, set()) == terms, (name, indexed.get(deal_id), terms)
 
 
 # --- the program -----------------------------------------------------------------------

@@ -2,10 +2,12 @@
 
 Candidates come only from indexes, capped, so the work of a check is bounded however
 many registrations there are: open deals and direct customers with the same domain or
-the same normalised name, and those sharing a distinctive word of the name (the token
-tables, which hold open deals only, ranked by the number of words shared). A word found
-on ``COMMON_TOKEN`` or more rows says little about a company and is left out; counting
-up to that bound reads at most that many index entries. Until a word reaches that
+the same normalised name, and those sharing a distinctive word of the name or a pair
+of such words (the token tables, which hold open deals only, ranked by the number of
+words and pairs shared). A word found on ``COMMON_TOKEN`` or more rows says little about
+a company and is left out; counting up to that bound reads at most that many index
+entries. A pair of words is rare even where both words are common, so a near-copy of a
+name made of common words is still found by its pairs. Until a word reaches that
 bound, its list grows with the data, and so does the check: a few tenths of a
 millisecond from 10,000 to 1,000,000 registrations (README, "Performance").
 
@@ -31,14 +33,14 @@ from django.db import connection
 from rapidfuzz import fuzz
 
 from deals.models import CustomerAccount, Deal, DealConflict
-from prm.names import name_lengths, name_tokens
+from prm.names import index_terms, name_lengths, name_tokens
 from prm.tenancy import require_tenant
 
 SIMILAR_NAME_THRESHOLD = 85
 _CUTOFF = SIMILAR_NAME_THRESHOLD - 0.5  # scores are rounded
 CANDIDATE_CAP = 50  # of each kind; ranked, so the likeliest ones come first
-COMMON_TOKEN = 200
-SHORTLIST = 2 * CANDIDATE_CAP  # rows by words shared, read before closed deals drop out
+COMMON_TOKEN = 100  # open registrations sharing a word; pairs of words carry past it
+SHORTLIST = 2 * CANDIDATE_CAP  # deals by words shared, before their rows are read
 SAME_DOMAIN_RANK, SAME_NAME_RANK = 2000, 1000  # above any count of shared words
 
 
@@ -128,7 +130,7 @@ def candidate_params(*, domain: str, name_normalised: str, tokens: list[str],
                      exclude_deal_id: int | None = None) -> dict:
     """The parameters of ``CANDIDATES_SQL`` for one registration, in the current tenant."""
     return {
-        "tokens": tokens, "name": name_normalised, "domain": domain,
+        "tokens": index_terms(tokens), "name": name_normalised, "domain": domain,
         "tenant": require_tenant().pk, "exclude": exclude_deal_id or 0,
         "common": COMMON_TOKEN, "cap": CANDIDATE_CAP, "shortlist": SHORTLIST,
         "same_domain": SAME_DOMAIN_RANK, "same_name": SAME_NAME_RANK, "cutoff": _CUTOFF,
@@ -144,6 +146,9 @@ def _candidates(**query) -> list[tuple]:
     statements, so this one query goes through a psycopg cursor on the same connection
     and transaction (the tenant's ``set_config`` applies); psycopg keeps the statement per
     connection and prepares it again after a reconnect or a rolled-back transaction.
+    The connection plans it once for any parameters (``plan_cache_mode`` in
+    ``prm/settings.py``); ``tests/deals/test_conflicts.py`` checks that this generic plan
+    keeps to the indexes.
     """
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:

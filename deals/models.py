@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
-from prm.names import name_lengths
+from prm.names import index_terms, name_lengths
 from prm.tenancy import TenantModel
 
 
@@ -81,7 +81,8 @@ class CustomerAccount(TenantModel):
 
 
 class CustomerAccountToken(TenantModel):
-    """One distinctive word of a direct customer's name (see ``DealNameToken``)."""
+    """One distinctive word, or pair of words, of a direct customer's name (see
+    ``DealNameToken``)."""
 
     account = models.ForeignKey(CustomerAccount, on_delete=models.CASCADE, related_name="+")
     token = models.CharField(max_length=100)
@@ -95,9 +96,9 @@ class CustomerAccountToken(TenantModel):
 
     @classmethod
     def rows_for(cls, account: CustomerAccount) -> list[CustomerAccountToken]:
-        return [cls(account=account, token=token,
+        return [cls(account=account, token=term,
                     **name_lengths(account.name_normalised, account.name_tokens))
-                for token in set(account.name_tokens)]
+                for term in index_terms(account.name_tokens)]
 
 
 class DealStatus(models.TextChoices):
@@ -192,8 +193,9 @@ class Deal(TenantModel):
 
 
 class DealNameToken(TenantModel):
-    """One distinctive word of an open deal's normalised customer name: where the conflict
-    check finds similar names (rows go when the deal closes). A GIN index on the array column cannot serve: ``&&`` is not
+    """One distinctive word, or pair of words (``prm.names.index_terms``), of an open
+    deal's normalised customer name: where the conflict check finds similar names (rows
+    go when the deal closes). A GIN index on the array column cannot serve: ``&&`` is not
     leakproof, so under row-level security PostgreSQL never uses it as an index condition
     and reads every deal of the tenant. Equality on ``(tenant, token)`` is leakproof.
 
@@ -213,9 +215,9 @@ class DealNameToken(TenantModel):
 
     @classmethod
     def rows_for(cls, deal: Deal) -> list[DealNameToken]:
-        return [cls(deal=deal, token=token, **name_lengths(deal.customer_name_normalised,
-                                                           deal.customer_name_tokens))
-                for token in set(deal.customer_name_tokens)]
+        return [cls(deal=deal, token=term, **name_lengths(deal.customer_name_normalised,
+                                                          deal.customer_name_tokens))
+                for term in index_terms(deal.customer_name_tokens)]
 
 
 class DealConflict(TenantModel):

@@ -45,6 +45,20 @@ def name_lengths(normalised: str, tokens: list[str]) -> dict[str, int]:
     return {"name_length": len(normalised), "words_length": len(" ".join(tokens))}
 
 
+PAIRED_WORDS = 6   # the words of a name that pair up: 15 pairs at most
+TERM_LENGTH = 100  # the word tables' column
+
+
+def index_terms(tokens: list[str]) -> list[str]:
+    """What the conflict check's word tables hold for a name, and look up for one: each
+    distinctive word, and each pair of them ("initrode labs"), since a pair is rare even
+    where both of its words are common. ``tokens`` as ``name_tokens`` gives them."""
+    words = sorted(set(tokens))
+    paired = words[:PAIRED_WORDS]
+    pairs = [f"{a} {b}" for i, a in enumerate(paired) for b in paired[i + 1:]]
+    return [term for term in words + pairs if len(term) <= TERM_LENGTH]
+
+
 def name_tokens(normalised: str) -> list[str]:
     """The distinctive words of a normalised name, used to find candidates by index."""
     tokens = [t for t in normalised.split() if t not in GENERIC_TOKENS and len(t) > 1]

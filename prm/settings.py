@@ -138,7 +138,11 @@ _db["TEST"] = {"NAME": os.environ.get("PRM_TEST_DATABASE", "prm_test")}
 # automatically after this many runs of the same text; Django's default (None) turns
 # preparation off altogether. Behind PgBouncer in transaction mode, use 1.21 or newer
 # with max_prepared_statements set.
-_db["OPTIONS"] = {"prepare_threshold": env_int("DB_PREPARE_THRESHOLD", 1_000_000)}
+# Such a statement gets one plan for any parameters (a generic plan), built at its first
+# run: left to itself (plan_cache_mode=auto) PostgreSQL kept planning the conflict check
+# per call on some connections and not on others, 0.5 to 1.7 ms a check by chance.
+_db["OPTIONS"] = {"prepare_threshold": env_int("DB_PREPARE_THRESHOLD", 1_000_000),
+                  "options": "-c plan_cache_mode=force_generic_plan"}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -277,14 +277,14 @@ def test_a_closed_registration_leaves_the_word_index(program, close):
     deal, _ = program.submit(customer_name="Initrode Laboratories GmbH")
     cast = program.cast
     with tenant_scope(cast.acme):
-        assert DealNameToken.objects.filter(deal=deal).count() == 2
+        assert DealNameToken.objects.filter(deal=deal).count() == 3  # two words, one pair
         if close == "withdraw":
             services.deal_withdraw(member=cast.partner_admin, deal=deal)
         elif close == "reject":
             services.deal_reject(member=cast.manager, deal=deal, note="Not ours.")
         else:
             services.deal_approve(member=cast.manager, deal=deal)
-            assert DealNameToken.objects.filter(deal=deal).count() == 2
+            assert DealNameToken.objects.filter(deal=deal).count() == 3
             closing = services.deal_close_won if close == "won" else services.deal_close_lost
             closing(member=cast.partner_admin, deal=deal)
         assert not DealNameToken.objects.filter(deal=deal).exists()
@@ -315,3 +315,61 @@ def test_migration_drops_the_words_of_closed_registrations(program):
     with tenant_scope(program.cast.acme):
         assert set(DealNameToken.objects.values_list("deal_id", flat=True)) == {
             open_deal.pk, closed.pk}
+
+
+def test_index_terms_are_the_words_and_their_pairs():
+    from prm.names import index_terms
+
+    assert index_terms(["labs", "initrode"]) == ["initrode", "labs", "initrode labs"]
+    assert index_terms(["initrode"]) == ["initrode"]
+    many = index_terms([f"w{n}" for n in range(8)])
+    assert len(many) == 8 + 15  # pairs of the first six words only
+    assert index_terms(["x" * 101, "initrode"]) == ["initrode"]  # too long for the column
+
+
+def test_a_near_copy_made_of_common_words_is_found_by_its_pair(program, monkeypatch):
+    """Each word alone is on too many registrations to say anything; the pair of them
+    is not, so the copy is still found (and is not, without the pairs)."""
+    from deals import conflicts
+
+    monkeypatch.setattr(conflicts, "COMMON_TOKEN", 3)
+    for n, name in enumerate(["Northern Ventures", "Northern Trading", "Northern Mills",
+                              "Coastal Freight", "Atlantic Freight", "Polar Freight"]):
+        program.submit(member=program.cast.partner_user, customer_name=name,
+                       customer_domain=f"common{n}.example")
+    first, _ = program.submit(customer_name="Northern Freight", customer_domain="nf.example")
+
+    def copy_found(domain: str) -> bool:
+        _copy, matches = program.submit(member=program.cast.partner_user,
+                                        customer_name="Northern Freight NZ",
+                                        customer_domain=domain)
+        return first.pk in {m.deal.pk for m in matches if m.deal}
+
+    assert copy_found("nf-nz.example")
+    monkeypatch.setattr(conflicts, "index_terms", lambda tokens: sorted(set(tokens)))
+    assert not copy_found("nf-nz2.example")
+
+
+def test_migration_adds_the_pairs_of_existing_rows(program):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    from deals.models import CustomerAccountToken, DealNameToken
+
+    migration = importlib.import_module("deals.migrations.0008_word_pairs")
+    deal, _ = program.submit(customer_name="Initrode Quantum Laboratories")
+    with tenant_scope(program.cast.acme):
+        customer_accounts_replace(actor=None, rows=[("Vandelay Import Export", "v.example")])
+        written = (set(DealNameToken.objects.values_list("token", flat=True)),
+                   set(CustomerAccountToken.objects.values_list("token", flat=True)))
+    migration.remove_pairs(None, SimpleNamespace(connection=connection))
+    with tenant_scope(program.cast.acme):
+        assert set(DealNameToken.objects.values_list("token", flat=True)) == {
+            "initrode", "quantum", "laboratories"}
+    migration.add_pairs(None, SimpleNamespace(connection=connection))
+    with tenant_scope(program.cast.acme):
+        assert (set(DealNameToken.objects.values_list("token", flat=True)),
+                set(CustomerAccountToken.objects.values_list("token", flat=True))) == written
+        assert "initrode laboratories" in written[0]
