@@ -12,10 +12,16 @@ Two figures, each a ratio measured in the same run (issue 4, "Benchmarks"):
 2. ``deals.conflicts.find_conflicts`` at 1,000,000 existing registrations divided by the
    same calls at 10,000: the median of a few hundred calls with varying inputs (new
    names made of the same vocabulary, near-copies of existing names, existing
-   domains, unknown names). Target: at most 1.5.
+   domains, unknown names). Target: at most 1.5. When the table holds 10,000 rows, the
+   database is copied (``CREATE DATABASE ... TEMPLATE``); the original grows to a
+   million, and the calls then alternate between the two databases in rounds, so a
+   machine that slows down or speeds up meanwhile moves both figures alike. Each input
+   is checked once on each size: at a million, mostly on pages not yet in PostgreSQL's
+   buffers.
 
 The registrations are generated with set-based SQL (``INSERT ... SELECT`` over
-``generate_series``) as the application role, inside the tenant's transaction. Names are
+``generate_series``) as the application role, inside the tenant's transaction, from a
+fixed seed, so every run holds the same rows. Names are
 drawn from a vocabulary normalised with ``prm.names``: 60 common words with a Zipf
 distribution (the most common one is in about 4% of names, as "management" or "property"
 are in real company registers), a few hundred surnames, places and short coinages, and
@@ -55,7 +61,7 @@ LARGE_ROWS = int(os.environ.get("BENCH_DEALS_LARGE_ROWS", "1000000"))
 API_ROUNDS = int(os.environ.get("BENCH_DEALS_API_ROUNDS", "5"))
 API_REQUESTS = int(os.environ.get("BENCH_DEALS_API_REQUESTS", "60"))
 CHECK_CALLS = int(os.environ.get("BENCH_DEALS_CHECK_CALLS", "300"))
-CHECK_BUDGET = float(os.environ.get("BENCH_DEALS_CHECK_SECONDS", "40"))
+WARM_UP = 10  # inputs more, checked before the timed ones and not counted
 EXPLAIN = os.environ.get("BENCH_DEALS_EXPLAIN", "") not in ("", "0", "false")
 
 TENANT_SLUG = "bench-deals"
@@ -368,6 +374,7 @@ def _grow(tenant, setup: dict, vocab: list[tuple[str, str, int]], first: int, la
     start = time.perf_counter()
     with _bulk_load(), tenant_scope(tenant), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")   # compiling costs more than it saves here
+        cursor.execute("SELECT setseed(%s)", [1 / (1 + first)])  # the same rows every run
         cursor.execute('CREATE TEMP TABLE bench_bag (k int PRIMARY KEY, raw text, '
                        'norm text COLLATE "C") ON COMMIT DROP')
         cursor.execute(
@@ -576,18 +583,21 @@ def _check_inputs(tenant, setup: dict) -> list[dict]:
     """Inputs for find_conflicts, drawn while the table holds the first SMALL_ROWS rows
     (which stay in it), so both sizes answer the same questions. A near-copy of an open
     registration must find it (``expect``): the recall figure."""
+    from django.db import connection
+
     from deals.models import OPEN_STATUSES, Deal
     from prm.names import name_tokens, normalise_company_name
     from prm.tenancy import tenant_scope
 
     rng = random.Random(3)
     names = Names(vocabulary(), seed=3)
-    with tenant_scope(tenant):
+    with tenant_scope(tenant), connection.cursor() as cursor:
+        cursor.execute("SELECT setseed(0.3)")  # the same sample every run
         rows = list(Deal.objects.filter(pk__lte=SMALL_ROWS, status__in=OPEN_STATUSES)
                     .order_by("?").values_list("pk", "customer_name", "customer_domain")
-                    [:CHECK_CALLS])
+                    [:WARM_UP + CHECK_CALLS])
     inputs = []
-    for n in range(CHECK_CALLS):
+    for n in range(WARM_UP + CHECK_CALLS):
         kind = n % 10
         pk, existing_name, existing_domain = rows[n % len(rows)]
         expect = None
@@ -608,16 +618,53 @@ def _check_inputs(tenant, setup: dict) -> list[dict]:
     return inputs
 
 
-def _time_checks(tenant, inputs: list[dict], budget: float | None = None) -> list[dict]:
-    """Time find_conflicts on each input, in order, until ``budget`` seconds are spent."""
+@contextmanager
+def _on_database(name: str):
+    """Point the default connection at another database of the same server meanwhile."""
+    from django.db import connection
+
+    saved = connection.settings_dict["NAME"]
+    connection.close()
+    connection.settings_dict["NAME"] = name
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = saved
+
+
+def _copy_database() -> str:
+    """A copy of the bench database as it is now, under a name of its own (as the owner,
+    from the maintenance database: a template may have no other connection)."""
+    from django.db import connection
+
+    from prm.db_roles import as_owner
+
+    source = connection.settings_dict["NAME"]
+    copy = f"{source}_small"
+    quote = connection.ops.quote_name
+    with as_owner(), _on_database("postgres"), connection.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {quote(copy)}")
+        cursor.execute(f"CREATE DATABASE {quote(copy)} TEMPLATE {quote(source)}")
+    return copy
+
+
+def _drop_database(name: str) -> None:
+    from django.db import connection
+
+    from prm.db_roles import as_owner
+
+    with as_owner(), _on_database("postgres"), connection.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(name)}")
+
+
+def _time_checks(tenant, inputs: list[dict]) -> list[dict]:
+    """Time find_conflicts once on each input, in order."""
     from deals.conflicts import find_conflicts
     from prm.tenancy import tenant_scope
 
     results = []
     with tenant_scope(tenant):
-        for item in inputs[:10]:   # warm up: plans, caches
-            find_conflicts(**item["args"])
-        began = time.perf_counter()
         for item in inputs:
             start = time.perf_counter()
             matches = find_conflicts(**item["args"])
@@ -625,9 +672,46 @@ def _time_checks(tenant, inputs: list[dict], budget: float | None = None) -> lis
             found = {m.deal.pk for m in matches if m.deal is not None}
             results.append({"label": item["label"], "seconds": elapsed,
                             "found": item["expect"] in found if item["expect"] else None})
-            if budget is not None and time.perf_counter() - began > budget:
-                break
     return results
+
+
+@contextmanager
+def _connected_to(wrapper):
+    """Make ``wrapper`` the default connection meanwhile (both stay open)."""
+    from django.db import connections
+
+    saved = connections["default"]
+    connections["default"] = wrapper
+    try:
+        yield
+    finally:
+        connections["default"] = saved
+
+
+def _time_alternating(tenant, inputs: list[dict], small_db: str,
+                      rounds: int = 10) -> tuple[list[dict], list[dict]]:
+    """The same inputs on the small copy and on the large database, in alternating rounds
+    (which of the two goes first alternates too), each on a connection of its own that
+    stays open; the first few inputs only warm each up."""
+    from django.db import connections
+
+    large = connections["default"]
+    small = type(large)({**large.settings_dict, "NAME": small_db}, "default")
+    times = {id(small): [], id(large): []}
+    warm_up, inputs = inputs[:WARM_UP], inputs[WARM_UP:]
+    try:
+        for wrapper in (small, large):
+            with _connected_to(wrapper):
+                _time_checks(tenant, warm_up)   # plans, catalog caches, the connection
+        size = -(-len(inputs) // rounds)
+        for number, first in enumerate(range(0, len(inputs), size)):
+            order = (small, large) if number % 2 == 0 else (large, small)
+            for wrapper in order:
+                with _connected_to(wrapper):
+                    times[id(wrapper)].extend(_time_checks(tenant, inputs[first:first + size]))
+    finally:
+        small.close()
+    return times[id(small)], times[id(large)]
 
 
 def _summary(results: list[dict]) -> dict:
@@ -667,19 +751,20 @@ def bench_deals() -> dict:
     generating = _grow(tenant, setup, vocab, 1, SMALL_ROWS)
     _check_generated(tenant)
     inputs = _check_inputs(tenant, setup)
-    small_all = _time_checks(tenant, inputs)
-    if EXPLAIN:
-        _explain(tenant, inputs, f"{SMALL_ROWS:,} rows")
+    small_db = _copy_database()
+    try:
+        generating += _grow(tenant, setup, vocab, SMALL_ROWS + 1, API_ROWS)
+        api = _api_throughput(tenant, setup)
 
-    generating += _grow(tenant, setup, vocab, SMALL_ROWS + 1, API_ROWS)
-    api = _api_throughput(tenant, setup)
-
-    generating += _grow(tenant, setup, vocab, API_ROWS + 1, LARGE_ROWS)
-    large_all = _time_checks(tenant, inputs, budget=CHECK_BUDGET)
-    if EXPLAIN:
-        _explain(tenant, inputs, f"{LARGE_ROWS:,} rows")
-    # The same inputs at both sizes (at the large size, as many as the time budget allows).
-    small, large = _summary(small_all[:len(large_all)]), _summary(large_all)
+        generating += _grow(tenant, setup, vocab, API_ROWS + 1, LARGE_ROWS)
+        small_all, large_all = _time_alternating(tenant, inputs, small_db)
+        if EXPLAIN:
+            with _on_database(small_db):
+                _explain(tenant, inputs, f"{SMALL_ROWS:,} rows")
+            _explain(tenant, inputs, f"{LARGE_ROWS:,} rows")
+    finally:
+        _drop_database(small_db)
+    small, large = _summary(small_all), _summary(large_all)
     ratio = large["median"] / small["median"]
 
     print(f"deal registration: {PARTNERS} partners, {len(PRODUCTS)} products, "
