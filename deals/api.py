@@ -11,7 +11,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from deals import selectors, services
+from deals import selectors, services, services_timeline
 from deals.access import get_deal_for_manager, get_deal_for_member
 from deals.models import Deal, DealStage, DealStatus, ProductLine, TimelineEntry
 from partners.models import Partner
@@ -305,7 +305,7 @@ class DealViewSet(mixins.ListModelMixin, TenantViewSet):
         if request.method == "POST":
             data = TimelineIn(data=request.data)
             data.is_valid(raise_exception=True)
-            entry = services.timeline_add(member=member, deal=deal, **data.validated_data)
+            entry = services_timeline.timeline_add(member=member, deal=deal, **data.validated_data)
             return Response(TimelineOut(entry).data, status=status.HTTP_201_CREATED)
         entries = selectors.deal_timeline(member=member, deal=deal)
         return Response(TimelineOut(entries, many=True).data)

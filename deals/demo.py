@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from deals import services, services_settings
+from deals import services, services_settings, services_timeline
 from deals.models import Deal, DealStage, DealStatus, TimelineEntry
 from partners.models import Partner, PartnerStatus, Tier
 from prm.models import Membership
@@ -186,20 +186,22 @@ class _Seeder:
         chosen += rng.sample(self.deals, k=min(15, len(self.deals)))
         for deal in {d.pk: d for d in chosen}.values():
             partner_side = self._registrant(deal.partner)
-            services.timeline_add(member=partner_side, deal=deal, kind=TimelineEntry.Kind.COMMENT,
-                                  body=rng.choice(COMMENTS))
-            services.timeline_add(member=self.manager, deal=deal,
-                                  kind=TimelineEntry.Kind.COMMENT,
-                                  body="Thanks, I have looped in our solution engineer.")
-            services.timeline_add(member=self.manager, deal=deal,
-                                  kind=TimelineEntry.Kind.INTERNAL_NOTE, body=rng.choice(NOTES))
-            services.timeline_add(
+            services_timeline.timeline_add(
+                member=partner_side, deal=deal, kind=TimelineEntry.Kind.COMMENT,
+                body=rng.choice(COMMENTS))
+            services_timeline.timeline_add(
+                member=self.manager, deal=deal, kind=TimelineEntry.Kind.COMMENT,
+                body="Thanks, I have looped in our solution engineer.")
+            services_timeline.timeline_add(
+                member=self.manager, deal=deal, kind=TimelineEntry.Kind.INTERNAL_NOTE,
+                body=rng.choice(NOTES))
+            services_timeline.timeline_add(
                 member=partner_side, deal=deal, kind=TimelineEntry.Kind.ACTIVITY,
                 activity_type=rng.choice(TimelineEntry.ActivityType.values),
                 occurred_on=timezone.localdate() - timedelta(days=rng.randint(1, 20)),
                 outcome=rng.choice(OUTCOMES))
             if deal.is_open:
-                services.timeline_add(
+                services_timeline.timeline_add(
                     member=self.manager, deal=deal, kind=TimelineEntry.Kind.NEXT_STEP,
                     body="Joint workshop with the customer's IT team.", owner=self.manager,
                     due_on=timezone.localdate() + timedelta(days=rng.randint(3, 21)))

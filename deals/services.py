@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -15,7 +14,6 @@ from deals.conflicts import exact_conflict, find_conflicts
 from deals.currencies import clean_currency
 from deals.models import (
     OPEN_STATUSES,
-    ActionPlanItem,
     AutoApprovalRule,
     CustomerAccount,
     CustomerAccountToken,
@@ -28,8 +26,6 @@ from deals.models import (
     DealStatusChange,
     ExchangeRate,
     ProductLine,
-    TimelineEntry,
-    TimelineMention,
 )
 from prm.domains import InvalidDomain, is_free_email_domain, normalise_domain
 from prm.errors import DomainError, InvalidInput, PreconditionFailed
@@ -49,7 +45,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     D.WITHDRAWN: frozenset(),
 }
 ALREADY_REGISTERED = "A registration for this customer and product already exists."
-MENTION = re.compile(r"@([\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
 CENT = Decimal("0.01")
 
 
@@ -104,7 +99,7 @@ def _customer(customer_name: str, customer_domain: str) -> tuple[str, str, list[
     return name, domain, name_tokens(normalised), normalised
 
 
-def _check_language(text: str, *, field: str) -> None:
+def check_language(text: str, *, field: str) -> None:
     """Refuse discouraged words when the program says findings block saving (pages show
     them live as people type either way)."""
     tenant = require_tenant()
@@ -149,7 +144,7 @@ def deal_submit(*, member: Membership, partner, customer_name: str, customer_dom
     Returns the deal and the conflict matches (callers decide what each audience sees).
     """
     _check_registrant(member, partner)
-    _check_language(notes, field="notes")
+    check_language(notes, field="notes")
     name, domain, tokens, normalised = _customer(customer_name, customer_domain)
     currency = clean_currency(currency)
     if amount is None or amount < 0:
@@ -398,7 +393,7 @@ def deal_update(*, member: Membership, deal: Deal, expected_version: int | None 
     if unknown:
         raise InvalidInput(_("These fields cannot be changed: %s") % ", ".join(sorted(unknown)))
     if "notes" in changes:
-        _check_language(changes["notes"], field="notes")
+        check_language(changes["notes"], field="notes")
     for field, value in changes.items():
         setattr(deal, field, value)
     name, domain, tokens, normalised = _customer(deal.customer_name, deal.customer_domain)
@@ -449,82 +444,6 @@ def deal_expire_due() -> int:
                          verb="deal.expired")
             expired += 1
     return expired
-
-
-# --- timeline ----------------------------------------------------------------------
-
-def _deal_people(deal: Deal):
-    """Who may be mentioned on a deal: the vendor's people and the deal partner's."""
-    return Membership.objects.filter(is_active=True).filter(
-        role__in=[Role.TENANT_ADMIN, Role.CHANNEL_MANAGER]
-    ) | Membership.objects.filter(is_active=True, partner_id=deal.partner_id)
-
-
-@transaction.atomic
-def timeline_add(*, member: Membership, deal: Deal, kind: str, body: str = "",
-                 activity_type: str = "", occurred_on: date | None = None, outcome: str = "",
-                 owner: Membership | None = None, due_on: date | None = None) -> TimelineEntry:
-    """Add to the shared timeline. Internal notes are the vendor's; partners never see them."""
-    if kind not in TimelineEntry.Kind.values:
-        raise InvalidInput(_("Unknown kind of entry."), field="kind")
-    if kind == TimelineEntry.Kind.INTERNAL_NOTE and member.is_partner:
-        raise InvalidInput(_("Internal notes are for the vendor's people."), field="kind")
-    body = (body or "").strip()
-    _check_language(body, field="body")
-    if kind in (TimelineEntry.Kind.COMMENT, TimelineEntry.Kind.INTERNAL_NOTE,
-                TimelineEntry.Kind.NEXT_STEP) and not body:
-        raise InvalidInput(_("Write something."), field="body")
-    if kind == TimelineEntry.Kind.ACTIVITY:
-        if activity_type not in TimelineEntry.ActivityType.values:
-            raise InvalidInput(_("Choose call, meeting, e-mail or demo."), field="activity_type")
-        occurred_on = occurred_on or timezone.localdate()
-    people = _deal_people(deal)
-    if owner is not None and not people.filter(pk=owner.pk).exists():
-        raise InvalidInput(_("The owner must be someone working on this deal."), field="owner")
-    entry = TimelineEntry.objects.create(
-        deal=deal, kind=kind, author=member, body=body, activity_type=activity_type,
-        occurred_on=occurred_on, outcome=outcome.strip(), owner=owner, due_on=due_on)
-    emails = {m.lower() for m in MENTION.findall(body)}
-    mentioned = list(people.filter(user__email__in=emails).exclude(pk=member.pk)) if emails else []
-    if kind == TimelineEntry.Kind.INTERNAL_NOTE:
-        mentioned = [m for m in mentioned if not m.is_partner]
-    TimelineMention.objects.bulk_create([TimelineMention(entry=entry, membership=m)
-                                         for m in mentioned])
-    record_event(actor=member.user, verb=f"deal.timeline.{kind}", subject=deal,
-                 data={"entry": entry.pk, "mentions": [m.pk for m in mentioned],
-                       "internal": kind == TimelineEntry.Kind.INTERNAL_NOTE})
-    for membership in mentioned:
-        record_event(actor=member.user, verb="deal.mentioned", subject=deal,
-                     data={"entry": entry.pk, "membership": membership.pk})
-    return entry
-
-
-@transaction.atomic
-def action_item_add(*, member: Membership, deal: Deal, title: str,
-                    owner: Membership | None = None, due_on: date | None = None) -> ActionPlanItem:
-    if not (title or "").strip():
-        raise InvalidInput(_("Name the step."), field="title")
-    if owner is not None and not _deal_people(deal).filter(pk=owner.pk).exists():
-        raise InvalidInput(_("The owner must be someone working on this deal."), field="owner")
-    position = ActionPlanItem.objects.filter(deal=deal).count()
-    item = ActionPlanItem.objects.create(deal=deal, title=title.strip(), owner=owner,
-                                         due_on=due_on, position=position)
-    record_event(actor=member.user, verb="deal.plan.added", subject=deal,
-                 data={"item": item.pk, "title": item.title})
-    return item
-
-
-@transaction.atomic
-def action_item_set_done(*, member: Membership, item: ActionPlanItem, done: bool) -> ActionPlanItem:
-    item = ActionPlanItem.objects.select_for_update().get(pk=item.pk)
-    if done == (item.done_at is not None):
-        return item
-    item.done_at = timezone.now() if done else None
-    item.done_by = member.user if done else None
-    item.save(update_fields=["done_at", "done_by"])
-    record_event(actor=member.user, verb="deal.plan.done" if done else "deal.plan.reopened",
-                 subject=item.deal, data={"item": item.pk, "title": item.title})
-    return item
 
 
 # --- program settings ----------------------------------------------------------------

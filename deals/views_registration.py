@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from deals import selectors, services
+from deals import selectors, services, services_timeline
 from deals.access import get_action_item_for_member, get_deal_for_manager, get_deal_for_member
 from deals.forms_registration import (
     TIMELINE_FORMS,
@@ -130,7 +130,7 @@ def allowed_actions(member: Membership, deal: Deal) -> frozenset[str]:
 def _mention_parts(body: str, mentioned: set[str]) -> list[tuple[str, bool]]:
     """``body`` cut into (text, is_mention) pieces, so mentions can be highlighted."""
     parts, last = [], 0
-    for match in services.MENTION.finditer(body):
+    for match in services_timeline.MENTION.finditer(body):
         if match.group(1).lower() in mentioned:
             parts += [(body[last:match.start()], False), (match.group(0), True)]
             last = match.end()
@@ -152,7 +152,7 @@ class DealPage:
     def people(self) -> list[Membership]:
         """The vendor's people and the deal partner's: owners and mentions are among them."""
         # The service's own rule of who works on a deal, so the two never disagree.
-        return list(services._deal_people(self.deal).select_related("user", "partner")
+        return list(services_timeline.deal_people(self.deal).select_related("user", "partner")
                     .order_by("partner_id", "user__full_name", "user__email"))
 
     @cached_property
@@ -335,7 +335,8 @@ def deal_timeline_add(request: HttpRequest, deal_id: int) -> HttpResponse:
     form = TIMELINE_FORMS[kind](request.POST, prefix=prefix, people=page.people, member=member)
     if form.is_valid():
         try:
-            entry = services.timeline_add(member=member, deal=page.deal, **form.service_kwargs())
+            entry = services_timeline.timeline_add(member=member, deal=page.deal,
+                                                   **form.service_kwargs())
         except DomainError as error:
             form.add_domain_error(error)
         else:
@@ -355,7 +356,8 @@ def deal_plan_add(request: HttpRequest, deal_id: int) -> HttpResponse:
     form = PlanItemForm(request.POST, prefix="plan", people=page.people, member=member)
     if form.is_valid():
         try:
-            services.action_item_add(member=member, deal=page.deal, **form.service_kwargs())
+            services_timeline.action_item_add(member=member, deal=page.deal,
+                                              **form.service_kwargs())
         except DomainError as error:
             form.add_domain_error(error)
         else:
@@ -376,7 +378,8 @@ def deal_plan_toggle(request: HttpRequest, deal_id: int, item_id: int) -> HttpRe
     form = PlanToggleForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest()
-    item = services.action_item_set_done(member=member, item=item, done=form.cleaned_data["done"])
+    item = services_timeline.action_item_set_done(member=member, item=item,
+                                                  done=form.cleaned_data["done"])
     announce = (_("Step “%s” is done.") if item.done_at else _("Step “%s” is open again.")
                 ) % item.title
     if not request.htmx:

@@ -359,7 +359,7 @@ def test_migration_adds_the_pairs_of_existing_rows(program):
     from deals.models import CustomerAccountToken, DealNameToken
 
     migration = importlib.import_module("deals.migrations.0008_word_pairs")
-    deal, _ = program.submit(customer_name="Initrode Quantum Laboratories")
+    program.submit(customer_name="Initrode Quantum Laboratories")
     with tenant_scope(program.cast.acme):
         customer_accounts_replace(actor=None, rows=[("Vandelay Import Export", "v.example")])
         written = (set(DealNameToken.objects.values_list("token", flat=True)),

@@ -14,13 +14,12 @@ from django.utils import timezone
 
 from deals.models import ActionPlanItem, Deal, DealStatus, TimelineEntry
 from deals.services import (
-    action_item_add,
     deal_approve,
     deal_move_stage,
     deal_request_extension,
     exchange_rate_set,
-    timeline_add,
 )
+from deals.services_timeline import action_item_add, timeline_add
 from prm.events import deliver_pending
 from prm.models import Event
 from prm.tenancy import tenant_scope

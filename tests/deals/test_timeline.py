@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from deals.models import TimelineMention
-from deals.services import action_item_add, action_item_set_done, timeline_add
+from deals.services_timeline import action_item_add, action_item_set_done, timeline_add
 from prm.errors import InvalidInput
 from prm.models import Event
 from prm.tenancy import tenant_scope

@@ -150,7 +150,8 @@ def build_world(cast) -> World:
 def _rows_for_everyone_and_contoso(cast, rows: dict[str, Model]) -> str:
     """The program's tier, product, stage, glossary, published playbook and a link of the
     library; Contoso's own people, key, deal and step. Returns Contoso's API key."""
-    from deals.services import action_item_add, deal_submit
+    from deals.services import deal_submit
+    from deals.services_timeline import action_item_add
     from partners.services import tier_create
     from playbooks import content, glossary, services
     from prm.services import api_key_create, membership_create
@@ -197,7 +198,8 @@ def _rows_not_for_contoso(cast, rows: dict[str, Model]) -> None:
     """The vendor's invitations, key, application, import, drafts and a file for another
     partner type; Northwind's deal with its note, comment, step, tick and everything
     else of Northwind's: people, invitation, key, acknowledgement."""
-    from deals.services import action_item_add, deal_submit, timeline_add
+    from deals.services import deal_submit
+    from deals.services_timeline import action_item_add, timeline_add
     from partners.imports import partner_import_upload
     from partners.services import application_submit
     from playbooks import content, services
@@ -313,7 +315,7 @@ SHARED, OWN, FOREIGN, VENDOR = "shared", "own", "foreign", "vendor"
 def named_to_every_partner(row: Model) -> bool:
     """The vendor's people (memberships without a partner) are named to a partner on its
     own deals, as the people who may own a step or be mentioned (``deals.services.
-    _deal_people``): their names and addresses are no secret to partners, although their
+    deal_people``): their names and addresses are no secret to partners, although their
     memberships answer 404 to them like every other vendor row."""
     return row._meta.label == "prm.Membership" and row.partner_id is None
 
