@@ -12,6 +12,12 @@ entities are never rewritten. Chain HTML-making filters after it::
 
 Names inside URLs and e-mail addresses are left alone. The terms are read with one query
 per request (and language), cached on the request's tenant object.
+
+``{{ html|glossary_links_html }}`` does the same in HTML that we made and sanitised
+ourselves (rendered playbook Markdown): only the text between tags is looked at, never
+inside links, code, or an ``abbr`` already there, and never inside a character entity::
+
+    {{ stage.exit_criteria|playbook_markdown|glossary_links_html }}
 """
 
 from __future__ import annotations
@@ -87,6 +93,57 @@ def _links() -> _Links | None:
     return links
 
 
+_TAG = re.compile(r"(<[^>]*>)")
+_TAG_NAME = re.compile(r"^</?([a-zA-Z0-9]+)")
+_NOT_INSIDE = {"a", "code", "pre", "abbr", "span"}  # span: talk-track variables
+_ENTITY = re.compile(r"&#?\w+;")
+
+
+def _abbr(title: str, shown: str) -> str:
+    return f'<abbr class="glossary-term" title="{title}">{shown}</abbr>'
+
+
+@register.filter(is_safe=True)
+def glossary_links_html(html) -> SafeString | SafeData:
+    """Link the first occurrence of each glossary term in the text parts of ``html``,
+    which must be HTML we produced and sanitised (``render_markdown``): tags are
+    recognised by ``<`` and ``>``, which sanitised text and attributes never hold raw."""
+    if not html:
+        return mark_safe("")
+    if not isinstance(html, SafeData):
+        return glossary_links(html)  # plain text: escape it, as the other filter does
+    links = _links()
+    if links is None or links.pattern is None:
+        return html
+    seen: set[int] = set()
+    depth = dict.fromkeys(_NOT_INSIDE, 0)
+    parts = []
+    for piece in _TAG.split(str(html)):
+        if piece.startswith("<"):
+            name = _TAG_NAME.match(piece)
+            tag = name.group(1).lower() if name else ""
+            if tag in depth and not piece.endswith("/>"):
+                depth[tag] += -1 if piece.startswith("</") else 1
+            parts.append(piece)
+            continue
+        if any(depth.values()) or not piece:
+            parts.append(piece)
+            continue
+        entities = [m.span() for m in _ENTITY.finditer(piece)]
+        skipped = sorted(entities + _skipped_spans(piece))
+        out, position = [], 0
+        for match in links.pattern.finditer(piece):
+            term_id, title = links.titles[_fold(match.group())]
+            if term_id in seen or any(start < match.end() and match.start() < end
+                                      for start, end in skipped):
+                continue
+            seen.add(term_id)
+            out += [piece[position:match.start()], _abbr(title, match.group())]
+            position = match.end()
+        parts.append("".join(out) + piece[position:])
+    return mark_safe("".join(parts))  # noqa: S308 - tags as sanitised, text as it came
+
+
 @register.filter(is_safe=False)
 def glossary_links(text, exclude_term=None) -> SafeString | SafeData:
     """Escape ``text`` and link the first occurrence of each glossary term in it."""
@@ -110,8 +167,7 @@ def glossary_links(text, exclude_term=None) -> SafeString | SafeData:
             continue
         seen.add(term_id)
         parts.append(escape(text[position:match.start()]))
-        parts.append(f'<abbr class="glossary-term" title="{title}">'
-                     f"{escape(match.group())}</abbr>")
+        parts.append(_abbr(title, escape(match.group())))
         position = match.end()
     parts.append(escape(text[position:]))
     return mark_safe("".join(parts))  # noqa: S308 - every piece of text was escaped above

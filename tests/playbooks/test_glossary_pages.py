@@ -354,6 +354,48 @@ def test_filter_reads_the_terms_once_per_request(mfa_admin, terms):
     assert len(queries) == 1
 
 
+def _render_markdown(text, tenant):
+    from django.utils import translation
+
+    from playbooks.markdown import render_markdown
+
+    with tenant_scope(tenant), translation.override("en"):
+        template = Template("{% load glossary_tags %}{{ html|glossary_links_html }}")
+        return template.render(Context({"html": render_markdown(text)}))
+
+
+def test_html_filter_links_terms_in_rendered_markdown_text_only(mfa_admin, terms):
+    html = _render_markdown(
+        "Agree the **partner margin** first.\n\n"
+        "[partner margin](https://example.test/partner-margin) and `partner margin` "
+        "and PARTNER MARGIN", mfa_admin.acme)
+    assert html.count("<abbr") == 1
+    assert ('<strong><abbr class="glossary-term" title="What a partner keeps of the list '
+            'price.">partner margin</abbr></strong>') in html
+    assert ('<a href="https://example.test/partner-margin" rel="noopener noreferrer">'
+            'partner margin</a>') in html
+    assert "<code>partner margin</code>" in html
+
+
+def test_html_filter_looks_inside_links_and_code_for_nothing(mfa_admin, terms):
+    html = _render_markdown("[see the partner margin](https://x.test) then partner margin",
+                            mfa_admin.acme)
+    assert ('<a href="https://x.test" rel="noopener noreferrer">see the partner margin</a>'
+            ' then <abbr') in html
+
+
+def test_html_filter_never_breaks_entities_or_takes_plain_text_as_html(mfa_admin, terms):
+    with tenant_scope(mfa_admin.acme):
+        glossary.term_create(actor=None, name="Amp", definition="A unit of current.")
+    html = _render_markdown("Fish &amp; chips & partner margin", mfa_admin.acme)
+    assert html.count("&amp;") == 2  # the term "Amp" is never found inside an entity
+    assert html.count("<abbr") == 1
+    with tenant_scope(mfa_admin.acme):
+        plain = Template("{% load glossary_tags %}{{ t|glossary_links_html }}").render(
+            Context({"t": "<i>partner margin</i>"}))
+    assert plain.startswith("&lt;i&gt;<abbr")
+
+
 # --- query counts -------------------------------------------------------------------------
 
 def _queries(client, url):

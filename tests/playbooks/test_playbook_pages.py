@@ -222,8 +222,8 @@ def test_detail_query_count_does_not_grow_with_stages_or_activities(cast, mfa_ad
     few, many = count(["A", "B"]), count(list("ABCDEFGH"))
     # tenant, savepoint, tenant check, set_config; session, user, membership, MFA check;
     # playbook, its acknowledging members, stages, activities, own acknowledgement,
-    # versions; set_config reset, release.
-    assert (len(few), len(many)) == (16, 16), "\n".join(
+    # versions, the glossary terms linked in the stages' texts; set_config reset, release.
+    assert (len(few), len(many)) == (17, 17), "\n".join(
         q["sql"][:150] for q in many.captured_queries)
 
 
@@ -248,6 +248,32 @@ def test_the_deal_panel_shows_checklist_and_escaped_talk_track(book):
                                                       "Name the decision maker"]
     assert panel.next_stage == book.program.stages[1]
     assert "To move on to Discover" in body
+
+
+def test_glossary_terms_in_stage_texts_show_their_definition(book):
+    """On the playbook page and the deal's panel alike, a term named in a stage's text is
+    marked with its definition (on hover); a term inside a talk-track value is not."""
+    from playbooks import glossary
+
+    cast = book.cast
+    actor = cast.admin.user
+    with tenant_scope(cast.acme):
+        glossary.term_create(actor=None, name="Decision maker",
+                             definition="The person who signs the order.")
+        draft, _created = services.draft_get_or_create(actor=actor, playbook=book.playbook)
+        first = version_stages(version_id=draft.pk)[0]
+        services.stage_update(actor=actor, stage=first,
+                              exit_criteria="The *decision maker* agreed the budget.")
+        services.draft_publish(actor=actor, version=draft, change_note="Who decides")
+    deal, _ = book.program.submit(contact_name="Decision Maker Dana")
+    term = ('<abbr class="glossary-term" title="The person who signs the order.">'
+            'decision maker</abbr>')
+    client = cast.client(cast.partner_admin)
+    page = client.get(f"/playbooks/{book.playbook.pk}/").content.decode()
+    panel = client.get(f"/playbooks/deal/{deal.pk}/").content.decode()
+    assert f"<em>{term}</em>" in page
+    assert f"<em>{term}</em>" in panel
+    assert '<span class="talk-var-filled">Decision Maker Dana</span>' in panel
 
 
 def test_ticking_on_the_deal_panel_records_an_event(book):
