@@ -4,7 +4,7 @@ for the vendor's), its CSV export, the review queue and the deal program setting
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
 from django.contrib import messages
@@ -297,6 +297,23 @@ def deal_settings(request: HttpRequest) -> HttpResponse:
     return _settings_page(request)
 
 
+def _edit_page(request: HttpRequest, form, save: Callable[[], object], *, anchor: str,
+               title: str, action: str) -> HttpResponse:
+    """The edit page of one settings row: a valid form is saved and the admin goes back
+    to its section of the settings page; otherwise the form again (400 with errors)."""
+    if form.is_bound and form.is_valid():
+        try:
+            save()
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(reverse("deal_settings") + anchor)
+    return render(request, "deals/settings_form.html",
+                  {"form": form, "title": title, "action": action},
+                  status=400 if form.is_bound else 200)
+
+
 @admin_required
 @require_POST
 def deal_product_create(request: HttpRequest) -> HttpResponse:
@@ -319,19 +336,11 @@ def deal_product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
     product = get_product_for_admin(request.membership, product_id)
     form = ProductLineEditForm(request.POST if request.method == "POST" else None,
                                initial={"name": product.name, "is_active": product.is_active})
-    if form.is_bound and form.is_valid():
-        try:
-            services_settings.product_line_update(actor=request.user, product=product,
-                                                  **form.cleaned_data)
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(reverse("deal_settings") + "#products-heading")
-    return render(request, "deals/settings_form.html", {
-        "form": form, "title": _("Edit the product line %s") % product.name,
-        "action": reverse("deal_product_edit", args=[product.pk])},
-        status=400 if form.is_bound else 200)
+    return _edit_page(
+        request, form, lambda: services_settings.product_line_update(
+            actor=request.user, product=product, **form.cleaned_data),
+        anchor="#products-heading", title=_("Edit the product line %s") % product.name,
+        action=reverse("deal_product_edit", args=[product.pk]))
 
 
 @admin_required
@@ -355,19 +364,11 @@ def deal_stage_edit(request: HttpRequest, stage_id: int) -> HttpResponse:
     stage = get_stage_for_admin(request.membership, stage_id)
     form = StageForm(request.POST if request.method == "POST" else None,
                      initial={"name": stage.name})
-    if form.is_bound and form.is_valid():
-        try:
-            services_settings.deal_stage_rename(actor=request.user, stage=stage,
-                                                **form.cleaned_data)
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(reverse("deal_settings") + "#stages-heading")
-    return render(request, "deals/settings_form.html", {
-        "form": form, "title": _("Rename the stage %s") % stage.name,
-        "action": reverse("deal_stage_edit", args=[stage.pk])},
-        status=400 if form.is_bound else 200)
+    return _edit_page(
+        request, form, lambda: services_settings.deal_stage_rename(
+            actor=request.user, stage=stage, **form.cleaned_data),
+        anchor="#stages-heading", title=_("Rename the stage %s") % stage.name,
+        action=reverse("deal_stage_edit", args=[stage.pk]))
 
 
 @admin_required
@@ -432,19 +433,11 @@ def deal_rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
         initial={"name": rule.name, "max_amount": rule.max_amount, "is_active": rule.is_active,
                  "min_tier": tiers.filter(rank=rule.min_tier_rank).first()
                  if rule.min_tier_rank else None})
-    if form.is_bound and form.is_valid():
-        try:
-            services_settings.auto_approval_rule_update(actor=request.user, rule=rule,
-                                                        **form.rule())
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(reverse("deal_settings") + "#rules-heading")
-    return render(request, "deals/settings_form.html", {
-        "form": form, "title": _("Edit the rule %s") % rule.name,
-        "action": reverse("deal_rule_edit", args=[rule.pk])},
-        status=400 if form.is_bound else 200)
+    return _edit_page(
+        request, form, lambda: services_settings.auto_approval_rule_update(
+            actor=request.user, rule=rule, **form.rule()),
+        anchor="#rules-heading", title=_("Edit the rule %s") % rule.name,
+        action=reverse("deal_rule_edit", args=[rule.pk]))
 
 
 CUSTOMERS_SHOWN = 50
