@@ -3,8 +3,7 @@ for the vendor's), its CSV export, the review queue and the deal program setting
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from django.contrib import messages
@@ -48,10 +47,10 @@ from deals.models import (
 )
 from partners.models import Tier
 from prm.access import admin_required, member_required, require_roles
+from prm.csv_export import csv_download
 from prm.errors import DomainError, PreconditionFailed
 from prm.htmx import render_page
-from prm.models import VENDOR_ROLES, Membership, Tenant
-from prm.tenancy import tenant_scope
+from prm.models import VENDOR_ROLES, Membership
 
 vendor_required = require_roles(*VENDOR_ROLES)
 PAGE_SIZE = 25
@@ -125,8 +124,6 @@ EXPORT_HEADER = ("id", "registered_at", "partner", "registered_by", "customer",
                  "contact_title", "product_line", "stage", "status", "amount", "currency",
                  "reporting_amount", "expected_close_date", "protection_expires_at",
                  "possible_conflict", "closed_at")
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @member_required
@@ -138,36 +135,8 @@ def deal_export(request: HttpRequest) -> StreamingHttpResponse:
                           stages=DealStage.objects.order_by("rank"),
                           currency=request.tenant.default_currency)
     deals = selectors.deal_list(member=member, **form.filters())
-    response = StreamingHttpResponse(
-        _csv_lines(request.tenant, deals.values_list(*EXPORT_COLUMNS)),
-        content_type="text/csv; charset=utf-8")
-    filename = f"deals-{request.tenant.slug}-{timezone.localdate().isoformat()}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: object) -> str:
-    if hasattr(value, "hour"):
-        value = timezone.localtime(value).isoformat(timespec="seconds")
-    elif hasattr(value, "isoformat"):
-        value = value.isoformat()
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def _csv_lines(tenant: Tenant, rows: QuerySet) -> Iterator[str]:
-    """The body is streamed after the view has returned (and the request's transaction has
-    ended), so it reads inside a tenant scope of its own."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(EXPORT_HEADER)
-    with tenant_scope(tenant):
-        for row in rows.iterator(chunk_size=2000):
-            yield writer.writerow([_cell(value) for value in row])
+    return csv_download(request.tenant, name="deals", header=EXPORT_HEADER,
+                        rows=deals.values_list(*EXPORT_COLUMNS))
 
 
 # --- the review queue ---------------------------------------------------------------------

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -11,7 +10,6 @@ from django.db.models import Max, OuterRef, QuerySet, StringAgg, Subquery, Value
 from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -30,10 +28,10 @@ from partners.forms import (
 )
 from partners.models import PartnerSpecialisation, PartnerStatus, Tier
 from prm.access import admin_required, member_required, require_roles
+from prm.csv_export import csv_download
 from prm.errors import DomainError
 from prm.htmx import render_page
-from prm.models import PARTNER_ROLES, VENDOR_ROLES, Tenant
-from prm.tenancy import tenant_scope
+from prm.models import PARTNER_ROLES, VENDOR_ROLES
 
 vendor_required = require_roles(*VENDOR_ROLES)
 partner_people_required = require_roles(*PARTNER_ROLES)
@@ -64,8 +62,6 @@ EXPORT_COLUMNS = ("name", "domain", "website", "country", "region", "partner_typ
                   "specialisation_names", "created_at")
 EXPORT_HEADER = ("name", "domain", "website", "country", "region", "partner_type", "tier",
                  "status", "status_reason", "manager", "specialisations", "created_at")
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @vendor_required
@@ -73,11 +69,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def partner_export(request: HttpRequest) -> StreamingHttpResponse:
     form = DirectoryFilterForm(request.GET or None)
     partners = selectors.partner_directory(member=request.membership, **form.filters())
-    response = StreamingHttpResponse(_csv_lines(request.tenant, _export_rows(partners)),
-                                     content_type="text/csv; charset=utf-8")
-    filename = f"partners-{request.tenant.slug}-{timezone.localdate().isoformat()}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_download(request.tenant, name="partners", header=EXPORT_HEADER,
+                        rows=_export_rows(partners))
 
 
 def _export_rows(partners: QuerySet) -> QuerySet:
@@ -86,28 +79,6 @@ def _export_rows(partners: QuerySet) -> QuerySet:
                                        order_by="specialisation__name"))
              .values("names"))
     return partners.annotate(specialisation_names=Subquery(names)).values_list(*EXPORT_COLUMNS)
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: object) -> str:
-    if hasattr(value, "isoformat"):
-        value = timezone.localtime(value).isoformat(timespec="seconds")
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def _csv_lines(tenant: Tenant, rows: QuerySet) -> Iterator[str]:
-    """The body is streamed after the view has returned (and the request's transaction has
-    ended), so it reads inside a tenant scope of its own."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(EXPORT_HEADER)
-    with tenant_scope(tenant):
-        for row in rows.iterator(chunk_size=2000):
-            yield writer.writerow([_cell(value) for value in row])
 
 
 # --- partners -------------------------------------------------------------------------
