@@ -14,14 +14,36 @@ _ROUTE_PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
 _REGEX_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>[^)]*\)")
 
 
+def _words() -> dict[str, list[str]]:
+    """Parameters that are words, not ids, and every word each takes: a route is tried
+    with each of them, so an id probe is never turned away for an unknown word."""
+    from deals.views_registration import ACTIONS
+    from playbooks.models import LOCALES
+
+    return {"action": sorted(ACTIONS), "locale": [code for code, _label in LOCALES]}
+
+
 @dataclass(frozen=True)
 class Route:
     template: str          # e.g. "/api/v1/invitations/{pk}/revoke/"
     params: tuple[str, ...]
     name: str | None
 
-    def fill(self, value: object) -> str:
-        return self.template.format(**dict.fromkeys(self.params, value))
+    @property
+    def id_params(self) -> tuple[str, ...]:
+        return tuple(p for p in self.params if p not in _words())
+
+    def fill(self, value: object, **ids: object) -> list[str]:
+        """The route with ``value`` in every id parameter (or ``ids`` where given), once
+        for each word of each word parameter."""
+        words = _words()
+        paths = [{}]
+        for param in self.params:
+            if param in words:
+                paths = [{**path, param: word} for path in paths for word in words[param]]
+            else:
+                paths = [{**path, param: ids.get(param, value)} for path in paths]
+        return [self.template.format(**path) for path in paths]
 
     @property
     def is_api(self) -> bool:
