@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema
@@ -54,7 +55,7 @@ class PartnerOut(serializers.ModelSerializer):
 
 class PartnerIn(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    website = serializers.URLField(required=False, allow_blank=True)
+    website = serializers.URLField(required=False, allow_blank=True, max_length=300)
     domain = serializers.CharField(required=False, allow_blank=True, max_length=300)
     country = CountryField(required=False, allow_blank=True)
     region = serializers.ChoiceField(choices=Region.choices, required=False, allow_blank=True)
@@ -124,9 +125,10 @@ class PartnerViewSet(mixins.ListModelMixin, TenantViewSet):
         data = PartnerIn(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        specialisations = _specialisations(values)
-        partner = services.partner_create(actor=request.user, specialisations=specialisations,
-                                          **values)
+        with transaction.atomic():  # new tags go too when the partner is refused
+            partner = services.partner_create(actor=request.user,
+                                              specialisations=_specialisations(values),
+                                              **values)
         return Response(PartnerOut(partner).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PartnerUpdateIn, responses=PartnerOut)
@@ -135,9 +137,10 @@ class PartnerViewSet(mixins.ListModelMixin, TenantViewSet):
         data = PartnerUpdateIn(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        specialisations = _specialisations(values)
-        partner = services.partner_update(actor=request.user, partner=partner,
-                                          specialisations=specialisations, **values)
+        with transaction.atomic():  # new tags go too when the change is refused
+            partner = services.partner_update(actor=request.user, partner=partner,
+                                              specialisations=_specialisations(values),
+                                              **values)
         return Response(PartnerOut(partner).data)
 
     def _transition(self, request, pk, to_status):

@@ -154,7 +154,8 @@ class ApproveForm(forms.Form):
         empty_label=_("Nobody yet"))
     note = forms.CharField(
         label=_("Note (optional)"), required=False, max_length=2000,
-        help_text=_("Kept with the partner's history; the applicant does not see it."),
+        help_text=_("Kept with the application, for the program's people; the applicant "
+                    "does not see it."),
         widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, member: Membership | None = None, **kwargs):

@@ -96,7 +96,7 @@ class Partner(TenantModel):
     """A company in the vendor's partner program."""
 
     name = models.CharField(_("name"), max_length=200)
-    website = models.URLField(_("website"), blank=True)
+    website = models.URLField(_("website"), max_length=300, blank=True)  # as applications
     domain = models.CharField(_("domain"), max_length=253, blank=True,
                               help_text=_("Normalised primary domain, e.g. example.com"))
     country = CountryField(_("country"), blank=True)

@@ -16,7 +16,7 @@ from partners.models import (
     Specialisation,
     Tier,
 )
-from prm.domains import InvalidDomain, normalise_domain
+from prm.domains import InvalidDomain, is_free_email_domain, normalise_domain
 from prm.errors import DomainError, InvalidInput
 from prm.events import record_event
 from prm.models import PARTNER_ROLES, Membership, Role
@@ -42,9 +42,13 @@ PARTNER_FIELDS = ("name", "website", "domain", "country", "region", "partner_typ
 
 def _domain_or_error(raw: str, *, field: str = "domain") -> str:
     try:
-        return normalise_domain(raw)
+        domain = normalise_domain(raw)
     except InvalidDomain as error:
         raise InvalidInput(str(error), field=field) from None
+    if is_free_email_domain(domain):
+        raise InvalidInput(_("%(domain)s is a free e-mail provider; enter the company's own "
+                             "domain.") % {"domain": domain}, field=field)
+    return domain
 
 
 def _check_manager(manager: Membership | None) -> None:
@@ -298,8 +302,10 @@ def application_approve(*, actor, application: PartnerApplication, note: str = "
         specialisations=specialisations_by_name(application.specialisations),
         status=S.APPLIED, reason=_("Application #%s") % application.pk)
     partner_transition(actor=actor, partner=partner, to_status=S.IN_REVIEW)
+    # The note stays with the application (and the audit trail): the partner's own
+    # people read its status history.
     partner = partner_transition(actor=actor, partner=partner, to_status=S.APPROVED,
-                                 reason=note)
+                                 reason=_("Application #%s approved") % application.pk)
     invitation_create(actor=actor, email=application.contact_email, role=Role.PARTNER_ADMIN,
                       partner=partner)
     application.status = PartnerApplication.Status.APPROVED

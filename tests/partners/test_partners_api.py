@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from partners.models import Partner, PartnerApplication, Tier
+from partners.models import Partner, PartnerApplication, PartnerStatusChange, Specialisation, Tier
 from partners.services import application_submit
 from prm.models import Event, Invitation, Role
 from prm.tenancy import tenant_scope
@@ -47,6 +47,36 @@ def test_create_normalises_the_domain_and_refuses_duplicates(cast):
         content_type="application/json")
     assert again.status_code == 400
     assert "domain" in again.json()
+
+
+def test_a_refused_partner_leaves_no_new_specialisations_behind(cast):
+    client = cast.client(cast.manager)
+    with tenant_scope(cast.acme):
+        before = set(Specialisation.objects.values_list("name", flat=True))
+    duplicate = client.post("/api/v1/partners/", {
+        "name": "Copy", "domain": cast.northwind.domain, "partner_type": "reseller",
+        "specialisations": ["Brand new tag"]}, content_type="application/json")
+    assert duplicate.status_code == 400
+    bad_manager = client.patch(f"/api/v1/partners/{cast.northwind.pk}/", {
+        "manager": cast.partner_admin.pk, "specialisations": ["Another new tag"]},
+        content_type="application/json")
+    assert bad_manager.status_code == 400
+    with tenant_scope(cast.acme):
+        assert set(Specialisation.objects.values_list("name", flat=True)) == before
+
+
+def test_free_mail_domains_are_no_company_domain(cast):
+    client = cast.client(cast.manager)
+    created = client.post("/api/v1/partners/", {
+        "name": "Solo", "domain": "someone@gmail.com", "partner_type": "referral"},
+        content_type="application/json")
+    assert created.status_code == 400
+    assert "domain" in created.json()
+    edited = client.patch(f"/api/v1/partners/{cast.northwind.pk}/", {"domain": "gmx.de"},
+                          content_type="application/json")
+    assert edited.status_code == 400
+    with tenant_scope(cast.acme):
+        assert Partner.objects.get(pk=cast.northwind.pk).domain == cast.northwind.domain
 
 
 def test_update_records_what_changed(cast):
@@ -141,6 +171,31 @@ class TestApplications:
             f"/api/v1/partner-applications/{application.pk}/approve/", {},
             content_type="application/json")
         assert again.status_code == 409
+
+    def test_the_review_note_stays_with_the_vendor(self, cast):
+        application = self._apply(cast)
+        cast.client(cast.manager).post(
+            f"/api/v1/partner-applications/{application.pk}/approve/",
+            {"note": "Thin references; watch the first deals."},
+            content_type="application/json")
+        with tenant_scope(cast.acme):
+            partner = Partner.objects.get(domain="newco.example")
+            reasons = list(PartnerStatusChange.objects.filter(partner=partner)
+                           .values_list("reason", flat=True))
+            application.refresh_from_db()
+        assert not any("Thin references" in reason for reason in reasons)
+        assert partner.status_reason == f"Application #{application.pk} approved"
+        assert application.review_note == "Thin references; watch the first deals."
+
+    def test_a_long_website_is_approved_without_error(self, cast):
+        website = "https://newco.example/" + "p" * 250
+        application = self._apply(cast, website=website)
+        response = cast.client(cast.manager).post(
+            f"/api/v1/partner-applications/{application.pk}/approve/", {},
+            content_type="application/json")
+        assert response.status_code == 200, response.json()
+        with tenant_scope(cast.acme):
+            assert Partner.objects.get(domain="newco.example").website == website
 
     def test_known_domain_is_flagged_not_duplicated(self, cast):
         application = self._apply(cast, website="http://northwind.test/contact")
