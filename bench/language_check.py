@@ -679,6 +679,10 @@ def _measure(tenant, client, auth: dict, locale: str, text: str, writer: _Writer
         matcher = glossary.matcher_for(locale)
         figures["baseline"] = _timed(lambda: list(_BASELINE.finditer(text.lower())))
         figures["matcher"] = _timed(lambda: matcher.check(text))
+        # Text of the same length made of host-like runs ("1.1.1..."): a pattern that
+        # backtracks turns this into minutes; read once, it costs what prose costs.
+        hostlike = ("1." * len(text))[:len(text)]
+        figures["hostlike"] = _timed(lambda: matcher.check(hostlike))
         figures["warm"] = _timed(lambda: glossary.language_check(text=text, locale=locale))
         assert glossary.matcher_for(locale) is matcher, "the warm check compiled again"
         figures["unseen"] = _timed(lambda: glossary.language_check(text=text, locale=locale),
@@ -757,6 +761,7 @@ def _print(title: str, locale: str, text: str, writer: _Writer, result: dict) ->
     print(f"{BASELINE_LABEL:<45} "
           f"{base * 1e3:8.3f} ms   ({result['tokens']:,} tokens)")
     line("Matcher.check (compiled, no database)", "matcher")
+    line("Matcher.check, as long a text of 1.1.1.1...", "hostlike")
     line("language_check, warm (matcher cached)", "warm",
          f", {result['findings']} findings, planted uses found {result['found']:.0%}, "
          f"flagged inside URLs/e-mail {result['in_links']}", target=True)

@@ -19,21 +19,34 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-_WORD = re.compile(r"\w+(?:['\u2019]\w+)*['\u2019]?", re.UNICODE)
+# A word: letters and digits (not "_", so Markdown's _emphasis_ is no part of it), with
+# combining accents, inner apostrophes (lead's) and invisible soft or zero-width breaks
+# (lead\u00adership is one word); a closing apostrophe only after an s (leads').
+_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060"
+_LETTER = r"[^\W_]"
+_WORD = re.compile(rf"{_LETTER}+(?:[\u0300-\u036f]+{_LETTER}*|['\u2019{_INVISIBLE}]{_LETTER}+)*"
+                   r"(?:(?<=[sS])['\u2019])?")
 # URLs, e-mail addresses and bare host names (example.com/lead) are never checked inside.
-_CHUNK = re.compile(r"\S+")
-_HOST = re.compile(r"\w[\w-]*(?:\.[\w-]+)*\.[a-z]{2,}(?:[/:?#]\S*)?", re.IGNORECASE)
-_JOINER = re.compile(r"^[ \t\u00a0]*-?[ \t\u00a0]*$|^[ \t\u00a0]+$|^-$")
+# Each pattern starts only where a run of its characters starts and never backtracks
+# (possessive quantifiers), so finding them costs one pass over the text, whatever it is.
+_URL = re.compile(r"(?<![\w+.-])[a-z][a-z0-9+.-]*+://\S*+", re.IGNORECASE)
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)++")
+_HOST = re.compile(r"(?<![\w.@-])(?P<host>\w[\w-]*+(?:\.[\w-]++)++)(?:[/:?#]\S*+)?")
+_TOP_LEVEL = re.compile(r"[a-z]{2,}")  # lower case: "lead.The" is a sentence, not a host
+_HYPHENS = "-\u2010\u2011"
 MAX_OPEN_PARTS = 3  # "log in", "e mail", "check in desk": a closed word written open
 
 SUFFIXES = {  # apostrophes are folded to ' before matching
     "en": ("'s", "s'", "ies", "es", "s", "ing", "ed", "d"),
     "de": ("ern", "en", "es", "em", "e", "n", "s"),
 }
+SHORT_SUFFIXES = {"'s", "s'", "s", "n", "e"}
+ES_AFTER = ("s", "x", "z", "ch", "sh")
 
 
 @dataclass(frozen=True)
@@ -58,18 +71,36 @@ class Finding:
                 "preferred": self.preferred, "term_id": self.term_id, "message": self.message}
 
 
+_DROP_INVISIBLE = str.maketrans("", "", _INVISIBLE)
+
+
 def _fold(word: str) -> str:
-    return word.casefold().replace("\u2019", "'")
+    return unicodedata.normalize("NFC", word.translate(_DROP_INVISIBLE)).casefold().replace(
+        "\u2019", "'")
+
+
+def _joins(gap: str) -> bool:
+    """Whether the text between two words joins them into a phrase: spaces, or a hyphen,
+    and at most one line break (a form's text arrives with CRLF)."""
+    if not gap or gap.replace("\r\n", "\n").count("\n") > 1:
+        return False
+    rest = gap.strip(" \t\u00a0\r\n")
+    return rest == "" or (len(rest) == 1 and rest in _HYPHENS)
 
 
 def _skipped_spans(text: str) -> list[tuple[int, int]]:
-    spans = []
-    for chunk in _CHUNK.finditer(text):
-        value = chunk.group()
-        if "://" in value or "@" in value or ("." in value.strip(".,;:!?)") and _HOST.search(
-                value)):
-            spans.append(chunk.span())
-    return spans
+    """Where the URLs, e-mail addresses and host names of ``text`` are: sorted, merged."""
+    spans = [m.span() for m in _URL.finditer(text)]
+    spans += [m.span() for m in _EMAIL.finditer(text)]
+    spans += [m.span() for m in _HOST.finditer(text)
+              if _TOP_LEVEL.fullmatch(m.group("host").rsplit(".", 1)[-1])]
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 @lru_cache(maxsize=65536)
@@ -78,15 +109,21 @@ def base_forms(word: str, locale: str) -> frozenset[str]:
     folded = _fold(word)
     forms = {folded}
     for suffix in SUFFIXES.get(locale, SUFFIXES["en"]):
-        if folded.endswith(suffix) and len(folded) - len(suffix) >= 2:
-            stem = folded[: -len(suffix)]
-            forms.add(stem)
-            if suffix == "ies":
-                forms.add(stem + "y")
-            if suffix in ("ing", "ed"):
-                forms.add(stem + "e")            # registering → register(e), signed → sign
-                if len(stem) > 2 and stem[-1] == stem[-2]:
-                    forms.add(stem[:-1])         # planned → plan
+        # Plurals and possessives of short words ("ads"), verb forms of longer ones only:
+        # "using" is not a form of "us", nor "added" of "ad".
+        shortest = 2 if suffix in SHORT_SUFFIXES else 3
+        if not folded.endswith(suffix) or len(folded) - len(suffix) < shortest:
+            continue
+        stem = folded[: -len(suffix)]
+        if suffix == "es" and locale == "en" and not stem.endswith(ES_AFTER):
+            continue                             # boxes → box, but wines → wine (by "s")
+        forms.add(stem)
+        if suffix == "ies":
+            forms.add(stem + "y")
+        if suffix in ("ing", "ed"):
+            forms.add(stem + "e")                # registering → register(e), signed → sign
+            if len(stem) > 3 and stem[-1] == stem[-2]:
+                forms.add(stem[:-1])             # planned → plan
     return frozenset(forms)
 
 
@@ -98,7 +135,8 @@ class Matcher:
         # Proper beginnings of one-word entries: where an open spelling ("sign up") may start.
         self._beginnings: set[str] = set()
         for entry in entries:
-            words = tuple(_fold(w) for w in _WORD.findall(entry.phrase.replace("-", " ")))
+            spaced = re.sub(f"[{_HYPHENS}]", " ", entry.phrase)
+            words = tuple(_fold(w) for w in _WORD.findall(spaced))
             if not words:
                 continue
             self._add(words, entry)
@@ -145,20 +183,21 @@ class Matcher:
     def _match_open(self, text: str, tokens, i: int) -> tuple[int, Entry] | None:
         """A one-word entry written as several words from word ``i`` ("sign up" for
         "signup"); the last part may inflect ("sign ups")."""
-        joined = _fold(tokens[i].group())
         found = None
-        position = i
-        while (joined in self._beginnings and position - i < MAX_OPEN_PARTS - 1
-               and position + 1 < len(tokens)):
-            position += 1
-            if not _JOINER.match(text[tokens[position - 1].end():tokens[position].start()]):
-                break
-            joined += _fold(tokens[position].group())
-            for form in base_forms(joined, self.locale):
-                entry = next((e for rest, e in self._phrases.get(form, ()) if not rest), None)
-                if entry is not None:
-                    found = (position, entry)
+        # The first part may inflect too ("signed up" for "signup").
+        for first in base_forms(tokens[i].group(), self.locale):
+            joined, position = first, i
+            while (joined in self._beginnings and position - i < MAX_OPEN_PARTS - 1
+                   and position + 1 < len(tokens)):
+                position += 1
+                if not _joins(text[tokens[position - 1].end():tokens[position].start()]):
                     break
+                joined += _fold(tokens[position].group())
+                for form in base_forms(joined, self.locale):
+                    entry = next((e for rest, e in self._phrases.get(form, ()) if not rest),
+                                 None)
+                    if entry is not None and (found is None or position > found[0]):
+                        found = (position, entry)
         return found
 
     def _forms(self, word: str, *, exact: bool):
@@ -170,8 +209,7 @@ class Matcher:
             position += 1
             if position >= len(tokens):
                 return None
-            gap = text[tokens[position - 1].end():tokens[position].start()]
-            if not _JOINER.match(gap):
+            if not _joins(text[tokens[position - 1].end():tokens[position].start()]):
                 return None
             # Inner words match exactly; the last may inflect ("sign ups", "signed up").
             is_last = k == len(rest) - 1

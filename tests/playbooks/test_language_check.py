@@ -178,3 +178,63 @@ class TestService:
             "/api/v1/glossary/check/", {"text": "My leads", "locale": "en"},
             content_type="application/json")
         assert response.json()["findings"] == []
+
+
+@pytest.mark.parametrize(("text", "word"), [
+    ("the 'lead' is", "lead"), ("the \u2018lead\u2019 is", "lead"), ("an _lead_ here", "lead"),
+    ("a __lead__", "lead"), ("[lead](https://x.example/y)", "lead"),
+    ("lead,https://x.example", "lead"), ("We had a lead.The customer", "lead"),
+    ("U\u0308bergabe", None),
+])
+def test_quotes_markdown_and_neighbouring_links_do_not_hide_a_word(text, word):
+    if word is None:  # decomposed umlaut, matched as the composed one
+        assert [f[3] for f in found(DE_HANDOVER, text)] == [9]
+        return
+    assert [f[2] for f in found(EN, text)] == [word]
+
+
+DE_HANDOVER = Matcher([Entry("Übergabe", "Übertragung", 9, "Sagen Sie Übertragung.")], "de")
+
+
+@pytest.mark.parametrize("text", ["lead\u00adership", "lead\u200bership", "leadership"])
+def test_invisible_breaks_keep_a_word_whole(text):
+    assert found(EN, text) == []
+
+
+SHORT = Matcher([Entry("us", "our team", 10, "m"), Entry("ad", "advert", 11, "m"),
+                 Entry("win", "close", 12, "m"), Entry("box", "crate", 13, "m")], "en")
+
+
+@pytest.mark.parametrize(("text", "ids"), [
+    ("using it", []), ("it uses", []), ("we added", []), ("wines", []),
+    ("two ads", [11]), ("boxes", [13]), ("our wins", [12]), ("ask us", [10]),
+])
+def test_short_entries_are_not_found_in_longer_verb_forms(text, ids):
+    assert [f[3] for f in found(SHORT, text)] == ids
+
+
+@pytest.mark.parametrize("text", ["sign\u2011up", "sign\u2010up", "sign\r\nup", "sign\nup"])
+def test_unicode_hyphens_and_line_breaks_join_a_phrase(text):
+    assert [f[3] for f in found(EN, text)] == [2]
+
+
+def test_a_blank_line_ends_a_phrase():
+    assert found(EN, "sign\n\nup") == []
+
+
+@pytest.mark.parametrize("text", ["signed up", "signing up", "signup", "sign-ups"])
+def test_a_closed_entry_matches_its_open_verb_forms(text):
+    assert [f[3] for f in found(CLOSED, text)] == [5]
+
+
+@pytest.mark.parametrize(("text", "spans"), [
+    ("1." * 60_000, []), ("a." * 60_000 + "com", [(0, 120_003)]), ("x@" * 60_000, []),
+    ("-" * 100_000, []), ("see lead.example.org/x, then", [(4, 23)]),
+])
+def test_host_like_text_is_read_once(text, spans):
+    """Inputs like these made the old pattern backtrack for minutes (``bench/
+    language_check.py`` times them now); the spans it skips are still the right ones."""
+    from playbooks.language import _skipped_spans
+
+    assert _skipped_spans(text) == spans
+    assert EN.check(text) == []
