@@ -85,7 +85,10 @@ class GlossaryTermViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
 
         filters = TermFilterIn(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        return term_list(**filters.validated_data)
+        terms = term_list(**filters.validated_data)
+        if self.request._request.membership.role not in ADMINS:
+            terms = terms.filter(status=GlossaryTerm.Status.ACTIVE)  # as the glossary page
+        return terms
 
     @extend_schema(parameters=[TermFilterIn])
     def list(self, request, *args, **kwargs):

@@ -32,9 +32,9 @@ def _clean_term(fields: dict) -> dict:
     return data
 
 
-def _guard_definition(text: str, *, term_id: int | None) -> None:
+def _guard_definition(text: str, *, term_id: int | None, locale: str | None = None) -> None:
     """Definitions are written text too; a term may name its own discouraged words."""
-    findings = [f for f in language_check(text=text, locale=require_tenant().locale)
+    findings = [f for f in language_check(text=text, locale=locale or require_tenant().locale)
                 if f.term_id != term_id]
     if findings and require_tenant().language_check_blocks:
         raise InvalidInput(_("The text uses discouraged words: %s") % ", ".join(
@@ -135,6 +135,7 @@ def translation_set(*, actor, term: GlossaryTerm, locale: str, name: str, defini
         raise InvalidInput(_("Unknown language."), field="locale")
     if not name.strip() or not definition.strip():
         raise InvalidInput(_("A translation needs the term and its definition."), field="name")
+    _guard_definition(definition, term_id=term.pk, locale=locale)
     translation, _created = GlossaryTranslation.objects.update_or_create(
         term=term, locale=locale,
         defaults={"name": name.strip(), "definition": definition.strip(),

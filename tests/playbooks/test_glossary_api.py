@@ -152,3 +152,33 @@ def test_translations_and_phrases_of_another_tenant_or_by_non_admins_are_404(mfa
     after = client.get(f"/api/v1/glossary/terms/{term['id']}/").json()
     assert after["translations"] == {}
     assert [d["phrase"] for d in after["discouraged"]] == ["lead"]
+
+
+def test_a_translation_with_discouraged_words_is_refused_when_the_program_blocks(mfa_admin):
+    client = mfa_admin.client(mfa_admin.admin)
+    term_id = _create(client).json()["id"]
+    with tenant_scope(mfa_admin.acme):
+        from playbooks import glossary
+
+        glossary.discouraged_add(actor=None, term=GlossaryTerm.objects.get(pk=term_id),
+                                 phrase="Kontakt", locale="de")
+        other = glossary.term_create(actor=None, name="Deal desk", definition="Approves.")
+    mfa_admin.acme.language_check_blocks = True
+    mfa_admin.acme.save(update_fields=["language_check_blocks"])
+    refused = client.put(f"/api/v1/glossary/terms/{other.pk}/translations/de/",
+                         {"name": "Freigabeteam", "definition": "Prüft jeden Kontakt."},
+                         content_type="application/json")
+    assert refused.status_code == 400
+    assert "definition" in refused.json()
+    assert client.get(f"/api/v1/glossary/terms/{other.pk}/").json()["translations"] == {}
+
+
+def test_partners_read_active_terms_only(mfa_admin):
+    client = mfa_admin.client(mfa_admin.admin)
+    term_id = _create(client).json()["id"]
+    client.delete(f"/api/v1/glossary/terms/{term_id}/")
+    partner = mfa_admin.client(mfa_admin.partner_user)
+    assert partner.get("/api/v1/glossary/terms/").json()["count"] == 0
+    assert partner.get("/api/v1/glossary/terms/", {"status": "retired"}).json()["count"] == 0
+    assert partner.get(f"/api/v1/glossary/terms/{term_id}/").status_code == 404
+    assert client.get("/api/v1/glossary/terms/", {"status": "retired"}).json()["count"] == 1
