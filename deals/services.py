@@ -151,9 +151,10 @@ def deal_submit(*, member: Membership, partner, customer_name: str, customer_dom
         raise InvalidInput(_("The amount cannot be negative."), field="amount")
     if not product.is_active:
         raise InvalidInput(_("This product line is no longer offered."), field="product")
-    stage = stage or DealStage.objects.order_by("rank").first()
-    if stage is None:
+    first_stage = DealStage.objects.order_by("rank").first()
+    if first_stage is None:
         raise DomainError(_("The program has no deal stages yet; ask the program admin."))
+    stage = stage or first_stage
     today = timezone.localdate()
     reporting, rate, rate_date = _reporting(amount, currency, today)
     matches = find_conflicts(domain=domain, name_normalised=normalised, tokens=tokens,
@@ -174,6 +175,8 @@ def deal_submit(*, member: Membership, partner, customer_name: str, customer_dom
     except IntegrityError:
         # A concurrent twin won the race; the partial unique constraint refused this one.
         raise DomainError(_(ALREADY_REGISTERED), code="already_registered") from None
+    if stage.rank > first_stage.rank:
+        _enter_later_stage(member, deal, first_stage)
     _name_tokens_set(deal, new=True)
     _record_conflicts(deal, matches, new=True)
     DealStatusChange.objects.create(deal=deal, from_status="", to_status=D.SUBMITTED,
@@ -186,6 +189,19 @@ def deal_submit(*, member: Membership, partner, customer_name: str, customer_dom
     if not matches:
         _auto_approve(deal)
     return deal, matches
+
+
+def _enter_later_stage(member: Membership, deal: Deal, first_stage: DealStage) -> None:
+    """A deal registered straight into a later stage skips the stages before it: the
+    playbook's guard treats it as a move from the first stage (refused with the open
+    activities named, or recorded as an exception, by the program's setting)."""
+    from playbooks.services import stage_move_guard  # playbooks builds on deals
+
+    as_entered = Deal(pk=deal.pk, tenant_id=deal.tenant_id, stage_id=first_stage.pk)
+    try:
+        stage_move_guard(actor=member.user, deal=as_entered, to_stage=deal.stage)
+    except DomainError as error:
+        raise InvalidInput(error.message, field="stage") from None
 
 
 def _auto_approve(deal: Deal) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from deals.models import Deal
 from playbooks import services
 from playbooks.glossary import term_create
 from playbooks.models import (
@@ -251,3 +252,28 @@ def test_stage_move_guard_refuses_or_records_by_tenant_setting(book):
     assert event.data["to"] == discover.pk
     assert [m["title"] for m in event.data["missing"]] == ["Confirm the budget",
                                                            "Name the decision maker"]
+
+
+def test_registering_straight_into_a_later_stage_is_guarded_like_a_move(book):
+    """Registering into Propose skips Qualify and Discover: refused with their open
+    required activities, or registered with the exception on record, by setting."""
+    cast, propose = book.cast, book.program.stages[2]
+    cast.acme.stage_exceptions_allowed = False
+    cast.acme.save(update_fields=["stage_exceptions_allowed"])
+    with pytest.raises(InvalidInput) as refused:
+        book.program.submit(stage=propose)
+    assert refused.value.field == "stage"
+    assert "Confirm the budget" in refused.value.message
+    with tenant_scope(cast.acme):
+        assert not Deal.objects.exists()
+    cast.acme.stage_exceptions_allowed = True
+    cast.acme.save(update_fields=["stage_exceptions_allowed"])
+    deal, _ = book.program.submit(stage=propose)
+    assert deal.stage == propose
+    (event,) = _events(cast.acme, "deal.stage_exception")
+    assert (event.subject_id, event.data["from"], event.data["to"]) == (
+        str(deal.pk), book.program.stages[0].pk, propose.pk)
+    first, _ = book.program.submit(customer_domain="first-stage.example",
+                                   customer_name="First Stage Ltd")
+    assert first.stage == book.program.stages[0]
+    assert len(_events(cast.acme, "deal.stage_exception")) == 1
