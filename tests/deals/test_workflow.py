@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from deals.models import AutoApprovalRule, Deal, DealStageChange, DealStatus, DealStatusChange
@@ -15,6 +16,7 @@ from deals.services import (
     deal_approve,
     deal_close_won,
     deal_expire_due,
+    deal_request_extension,
     exchange_rate_set,
 )
 from prm.errors import DomainError, PreconditionFailed
@@ -96,6 +98,60 @@ def test_stale_if_match_is_412_and_changes_nothing(program):
     with tenant_scope(program.cast.acme):
         deal.refresh_from_db()
     assert deal.status == D.SUBMITTED
+
+
+STALE_ACTIONS = [  # (action, body, who, the deal approved first?)
+    ("approve", {}, "manager", False),
+    ("reject", {"note": "Not ours."}, "manager", False),
+    ("withdraw", {}, "partner_admin", False),
+    ("move-stage", {"stage": 2}, "manager", False),
+    ("close-won", {}, "partner_admin", True),
+    ("close-lost", {}, "partner_admin", True),
+    ("grant-extension", {}, "manager", True),
+    ("refuse-extension", {"note": "No."}, "manager", True),
+]
+
+
+@pytest.mark.parametrize(("action", "body", "who", "approved"), STALE_ACTIONS)
+def test_every_action_with_a_stale_if_match_is_412_and_changes_nothing(program, action, body,
+                                                                      who, approved):
+    cast = program.cast
+    deal, _ = program.submit()
+    with tenant_scope(cast.acme):
+        if approved:
+            deal_approve(member=cast.manager, deal=deal)
+            deal_request_extension(member=cast.partner_admin, deal=deal,
+                                   reason="Procurement is slow.")
+    client = cast.client(getattr(cast, who))
+    etag = client.get(f"/api/v1/deals/{deal.pk}/")["ETag"]
+    # Someone else changes the registration meanwhile: its version moves on.
+    with tenant_scope(cast.acme):
+        Deal.objects.filter(pk=deal.pk).update(version=F("version") + 1)
+        before = Deal.objects.values().get(pk=deal.pk)
+    if "stage" in body:
+        body = {"stage": program.stages[1].pk}
+    stale = client.post(f"/api/v1/deals/{deal.pk}/{action}/", body,
+                        content_type="application/json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412, stale.json()
+    with tenant_scope(cast.acme):
+        assert Deal.objects.values().get(pk=deal.pk) == before
+    fresh = client.post(f"/api/v1/deals/{deal.pk}/{action}/", body,
+                        content_type="application/json",
+                        HTTP_IF_MATCH=client.get(f"/api/v1/deals/{deal.pk}/")["ETag"])
+    assert fresh.status_code == 200, fresh.json()
+
+
+def test_a_stale_if_match_on_an_edit_is_412(program):
+    deal, _ = program.submit()
+    client = program.cast.client(program.cast.partner_admin)
+    etag = client.get(f"/api/v1/deals/{deal.pk}/")["ETag"]
+    with tenant_scope(program.cast.acme):
+        Deal.objects.filter(pk=deal.pk).update(version=F("version") + 1)
+    stale = client.patch(f"/api/v1/deals/{deal.pk}/", {"amount": "51000"},
+                         content_type="application/json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+    with tenant_scope(program.cast.acme):
+        assert Deal.objects.get(pk=deal.pk).amount == Decimal("50000")
 
 
 def test_two_managers_cannot_both_decide(program):
