@@ -53,6 +53,13 @@ def review_queue() -> QuerySet[Deal]:
             .order_by("registered_at", "pk"))
 
 
+def extension_requests() -> QuerySet[Deal]:
+    """Approved registrations whose partner asked for more protection, the soonest to run
+    out first."""
+    return (Deal.objects.filter(status="approved", extension_requested_at__isnull=False)
+            .select_related("partner").order_by("protection_expires_at", "pk"))
+
+
 def deal_timeline(*, member: Membership, deal: Deal) -> QuerySet[TimelineEntry]:
     entries = TimelineEntry.objects.filter(deal=deal).select_related(
         "author__user", "author__partner", "owner__user").prefetch_related("mentions")

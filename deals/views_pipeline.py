@@ -145,7 +145,13 @@ def deal_export(request: HttpRequest) -> StreamingHttpResponse:
 @require_GET
 def deal_review_queue(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.review_queue(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "deals/review_queue.html", {"page": page, "today": timezone.now()})
+    extensions = list(selectors.extension_requests()[:EXTENSIONS_SHOWN + 1])
+    return render(request, "deals/review_queue.html", {
+        "page": page, "today": timezone.now(), "extensions": extensions[:EXTENSIONS_SHOWN],
+        "more_extensions": len(extensions) > EXTENSIONS_SHOWN})
+
+
+EXTENSIONS_SHOWN = 20
 
 
 def _back_to_queue(request: HttpRequest, deal_id: int | None = None) -> HttpResponse:

@@ -4,11 +4,13 @@ the manager saw, bulk approval of the conflict-free ones."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from deals.models import Deal, DealConflict
 from deals.services import customer_accounts_replace, deal_withdraw
@@ -235,6 +237,31 @@ class TestBulkApprove:
         assert response["Location"] == "/deals/review/?page=2"
 
 
+def test_the_queue_lists_extension_requests_soonest_to_run_out_first(program):
+    from deals.services import deal_approve, deal_request_extension
+
+    cast = program.cast
+    deals = []
+    with tenant_scope(cast.acme):
+        for n, days in enumerate([30, 5]):
+            deal, _ = program.submit(customer_name=f"Extension {n} AG",
+                                     customer_domain=f"ext{n}.example")
+            deal_approve(member=cast.manager, deal=deal)
+            Deal.objects.filter(pk=deal.pk).update(
+                protection_expires_at=timezone.now() + timedelta(days=days))
+            deal_request_extension(member=cast.partner_admin, deal=deal,
+                                   reason=f"Board meets in {days} days.")
+            deals.append(deal)
+        quiet, _ = program.submit(customer_name="No Request AG", customer_domain="nr.example")
+        deal_approve(member=cast.manager, deal=quiet)
+    response = cast.client(cast.manager).get("/deals/review/")
+    assert [d.pk for d in response.context["extensions"]] == [deals[1].pk, deals[0].pk]
+    body = response.content.decode()
+    assert "Board meets in 5 days." in body
+    assert "No Request AG" not in body
+    assert f'href="/deals/{deals[1].pk}/#protection-heading"' in body
+
+
 def test_queue_query_count_does_not_grow_with_registrations_or_conflicts(program):
     cast = program.cast
     program.submit(customer_name="First AG", customer_domain="first.example")
@@ -258,5 +285,6 @@ def test_queue_query_count_does_not_grow_with_registrations_or_conflicts(program
     # tenant, session, user, membership; the count, the page of deals (partner, product,
     # stage and registrant joined), their conflicts (the other deal with its partner and
     # product, and the customer account joined). Nested under the test's transaction:
-    # savepoint, release, and the tenant setting read, set and restored.
-    assert len(few) == len(many) == 12, [q["sql"][:70] for q in many.captured_queries]
+    # savepoint, release, and the tenant setting read, set and restored; the extension
+    # requests.
+    assert len(few) == len(many) == 13, [q["sql"][:70] for q in many.captured_queries]
