@@ -12,8 +12,15 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from deals import selectors, services, services_timeline
-from deals.access import get_deal_for_manager, get_deal_for_member
-from deals.models import Deal, DealStage, DealStatus, ProductLine, TimelineEntry
+from deals.access import get_action_item_for_member, get_deal_for_manager, get_deal_for_member
+from deals.models import (
+    ActionPlanItem,
+    Deal,
+    DealStage,
+    DealStatus,
+    ProductLine,
+    TimelineEntry,
+)
 from partners.models import Partner
 from prm.api_base import TenantViewSet
 from prm.errors import InvalidInput, PreconditionFailed
@@ -167,6 +174,27 @@ class TimelineIn(serializers.Serializer):
     due_on = serializers.DateField(required=False)
 
 
+class PlanItemOut(serializers.ModelSerializer):
+    owner = serializers.CharField(source="owner.user.email", default=None)
+    done_by = serializers.CharField(source="done_by.email", default=None)
+
+    class Meta:
+        model = ActionPlanItem
+        fields = ["id", "title", "owner", "due_on", "done_at", "done_by", "position",
+                  "created_at"]
+
+
+class PlanItemIn(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    owner = serializers.PrimaryKeyRelatedField(queryset=Membership.objects, required=False,
+                                               allow_null=True)
+    due_on = serializers.DateField(required=False, allow_null=True)
+
+
+class PlanItemDoneIn(serializers.Serializer):
+    done = serializers.BooleanField()
+
+
 class DealViewSet(mixins.ListModelMixin, TenantViewSet):
     """Deal registrations. Partner people see and act on their own company's only."""
 
@@ -309,3 +337,33 @@ class DealViewSet(mixins.ListModelMixin, TenantViewSet):
             return Response(TimelineOut(entry).data, status=status.HTTP_201_CREATED)
         entries = selectors.deal_timeline(member=member, deal=deal)
         return Response(TimelineOut(entries, many=True).data)
+
+    @extend_schema(methods=["GET"], responses=PlanItemOut(many=True),
+                   summary="The mutual action plan: steps both sides tick off")
+    @extend_schema(methods=["POST"], request=PlanItemIn, responses={201: PlanItemOut})
+    @action(detail=True, methods=["get", "post"])
+    def plan(self, request, pk=None):
+        member = self.member()
+        deal = get_deal_for_member(member, pk)
+        if request.method == "POST":
+            data = PlanItemIn(data=request.data)
+            data.is_valid(raise_exception=True)
+            item = services_timeline.action_item_add(member=member, deal=deal,
+                                                     **data.validated_data)
+            return Response(PlanItemOut(item).data, status=status.HTTP_201_CREATED)
+        items = ActionPlanItem.objects.filter(deal=deal).select_related("owner__user",
+                                                                        "done_by")
+        return Response(PlanItemOut(items, many=True).data)
+
+    @extend_schema(request=PlanItemDoneIn, responses=PlanItemOut,
+                   summary="Tick a step of the action plan off, or open it again")
+    @action(detail=True, methods=["patch"], url_path="plan/<int:item_id>")
+    def plan_item(self, request, pk=None, item_id=None):
+        member = self.member()
+        deal = get_deal_for_member(member, pk)
+        item = get_action_item_for_member(member, deal, item_id)
+        data = PlanItemDoneIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = services_timeline.action_item_set_done(member=member, item=item,
+                                                      done=data.validated_data["done"])
+        return Response(PlanItemOut(item).data)

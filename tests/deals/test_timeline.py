@@ -77,3 +77,52 @@ def test_mutual_action_plan(program):
         assert Event.objects.filter(verb="deal.plan.done").count() == 1
         with pytest.raises(InvalidInput, match="Name the step"):
             action_item_add(member=cast.manager, deal=deal, title=" ")
+
+
+def test_the_action_plan_through_the_api(program):
+    cast = program.cast
+    deal, _ = program.submit()
+    manager, partner = cast.client(cast.manager), cast.client(cast.partner_admin)
+    added = manager.post(f"/api/v1/deals/{deal.pk}/plan/",
+                         {"title": "Security review", "owner": cast.partner_admin.pk,
+                          "due_on": "2027-01-15"}, content_type="application/json")
+    assert added.status_code == 201, added.json()
+    item = added.json()
+    assert (item["owner"], item["due_on"], item["done_at"]) == (
+        cast.partner_admin.user.email, "2027-01-15", None)
+    ticked = partner.patch(f"/api/v1/deals/{deal.pk}/plan/{item['id']}/", {"done": True},
+                           content_type="application/json")
+    assert ticked.status_code == 200
+    assert ticked.json()["done_by"] == cast.partner_admin.user.email
+    listed = partner.get(f"/api/v1/deals/{deal.pk}/plan/").json()
+    assert [(i["title"], i["done_at"] is not None) for i in listed] == [("Security review",
+                                                                         True)]
+    with tenant_scope(cast.acme):
+        verbs = list(Event.objects.filter(subject_id=str(deal.pk), verb__startswith="deal.plan")
+                     .order_by("pk").values_list("verb", flat=True))
+    assert verbs == ["deal.plan.added", "deal.plan.done"]
+
+
+def test_the_action_plan_api_refuses_bad_input_and_strangers(program):
+    cast = program.cast
+    deal, _ = program.submit()
+    manager = cast.client(cast.manager)
+    assert manager.post(f"/api/v1/deals/{deal.pk}/plan/", {"title": " "},
+                        content_type="application/json").status_code == 400
+    outsider = manager.post(f"/api/v1/deals/{deal.pk}/plan/",
+                            {"title": "Pilot", "owner": cast.other_admin.pk},
+                            content_type="application/json")
+    assert outsider.status_code == 400
+    assert "owner" in outsider.json()
+    item = manager.post(f"/api/v1/deals/{deal.pk}/plan/", {"title": "Pilot"},
+                        content_type="application/json").json()
+    for stranger in (cast.partner_user, cast.other_admin):  # Contoso's, and another tenant's
+        client = cast.client(stranger)
+        assert client.get(f"/api/v1/deals/{deal.pk}/plan/").status_code == 404
+        assert client.patch(f"/api/v1/deals/{deal.pk}/plan/{item['id']}/", {"done": True},
+                            content_type="application/json").status_code == 404
+    with tenant_scope(cast.acme):
+        from deals.models import ActionPlanItem
+
+        assert ActionPlanItem.objects.get(pk=item["id"]).done_at is None
+        assert ActionPlanItem.objects.count() == 1
