@@ -50,7 +50,7 @@ from partners.models import (
 from partners.services import INITIAL_STATUSES
 from prm.domains import InvalidDomain, is_free_email_domain, normalise_domain
 from prm.errors import DomainError, InvalidInput
-from prm.events import record_event
+from prm.events import record_event, record_events
 from prm.models import Membership, Role, User
 from prm.tenancy import require_tenant
 
@@ -813,6 +813,7 @@ def _apply(partner_import: PartnerImport, actor, publish: Fraction) -> dict[str,
         _update_many(Partner, changed[start:start + BATCH], sorted(fields))
         written += len(changed[start:start + BATCH])
         writes(written / to_write)
+    _record_row_events(partner_import, actor, created, updates, reason)
     for start in range(0, len(stale_links), CHUNK):
         PartnerSpecialisation.objects.filter(pk__in=stale_links[start:start + CHUNK]).delete()
     for start in range(0, len(links), BATCH):
@@ -820,6 +821,30 @@ def _apply(partner_import: PartnerImport, actor, publish: Fraction) -> dict[str,
     publish(1)
     return {"created": len(creates), "updated": len(updates),
             "unchanged": sum(p.action == "update" for p in plans) - len(updates)}
+
+
+def _record_row_events(partner_import: PartnerImport, actor, created: list[tuple[int, RowPlan]],
+                       updates: list[RowPlan], reason: str) -> None:
+    """Each partner the import wrote has its events, as when added or edited by hand:
+    ``partner.created`` (and ``partner.approved`` when it starts in the program, which
+    onboarding reacts to), ``partner.updated`` with the fields it changed."""
+    source = {"import": partner_import.pk}
+    events = []
+    for pk, plan in created:
+        subject = ("partners.partner", pk)
+        status = plan.values["status"]
+        events.append(("partner.created", subject, {
+            "name": plan.values["name"], "domain": plan.domain, "status": status, **source}))
+        if status != PartnerStatus.APPLIED:
+            events.append(("partner.approved", subject,
+                           {"from": "", "to": status, "reason": reason, **source}))
+    for plan in updates:
+        changed = {field: {"to": str(getattr(value, "pk", value) or "")}
+                   for field, value in plan.values.items()}
+        if plan.specialisations is not None:
+            changed["specialisations"] = {"to": "; ".join(sorted(plan.specialisations))}
+        events.append(("partner.updated", plan.partner, {**changed, **source}))
+    record_events(actor=actor, events=events)
 
 
 # Django's bulk_create builds a model instance and compiles a placeholder per value, and

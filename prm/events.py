@@ -72,6 +72,30 @@ def record_event(
     return event
 
 
+def record_events(*, actor, events: list[tuple[str, models.Model | tuple[str, Any], dict]],
+                  batch_size: int = 2000) -> int:
+    """Append many events at once (an import's rows), as ``record_event`` would one by one:
+    ``events`` are (verb, subject, data). One delivery task takes all that have handlers."""
+    tenant = require_tenant()
+    now = timezone.now()
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    rows = []
+    for verb, subject, data in events:
+        subject_type, subject_id = _subject_parts(subject)
+        to_deliver = bool(_handlers.get(verb) or _handlers.get("*"))
+        rows.append(Event(actor=actor, verb=verb, subject_type=subject_type,
+                          subject_id=subject_id, data=data or {}, created_at=now,
+                          delivered_at=None if to_deliver else now))
+    created = Event.objects.bulk_create(rows, batch_size=batch_size)
+    pending = [event.pk for event in created if event.delivered_at is None]
+    if pending:
+        from prm.tasks import deliver_events
+
+        transaction.on_commit(
+            lambda: deliver_events.delay(tenant_id=tenant.pk, event_ids=pending))
+    return len(created)
+
+
 def deliver_pending(*, event_ids: list[int] | None = None, older_than=None) -> int:
     """Deliver undelivered events of the current tenant; returns how many were delivered.
 

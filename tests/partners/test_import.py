@@ -339,6 +339,22 @@ def test_apply_creates_and_updates_exactly_as_reported(program):
     assert event.subject_id == str(partner_import.pk)
     assert event.actor_id == cast.admin.user_id
     assert (event.data["created"], event.data["updated"], event.data["unchanged"]) == (2, 2, 0)
+    # Each partner written has its own events, as when added or edited by hand.
+    with tenant_scope(cast.acme):
+        rows = sorted((e.verb, e.subject_id, e.actor_id, e.data.get("import"))
+                      for e in Event.objects.filter(subject_type="partners.partner"))
+        northwind_change = Event.objects.get(verb="partner.updated",
+                                             subject_id=str(cast.northwind.pk)).data
+    imported = partner_import.pk
+    assert rows == sorted([
+        ("partner.created", str(fabrikam.pk), cast.admin.user_id, imported),
+        ("partner.approved", str(fabrikam.pk), cast.admin.user_id, imported),
+        ("partner.created", str(litware.pk), cast.admin.user_id, imported),
+        ("partner.approved", str(litware.pk), cast.admin.user_id, imported),
+        ("partner.updated", str(cast.northwind.pk), cast.admin.user_id, imported),
+        ("partner.updated", str(cast.contoso.pk), cast.admin.user_id, imported),
+    ])
+    assert northwind_change["name"] == {"to": "Northwind Trading"}
 
 
 def test_apply_is_refused_while_rows_are_refused(program):
