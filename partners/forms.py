@@ -9,7 +9,7 @@ from django_countries.fields import CountryField
 
 from partners import selectors
 from partners.models import PartnerStatus, PartnerType, Region, Specialisation, Tier
-from partners.services import INITIAL_STATUSES
+from partners.services import INITIAL_STATUSES, specialisations_by_name
 from prm.errors import DomainError
 
 SORT_LABELS = {
@@ -93,7 +93,7 @@ class PartnerForm(DomainErrorsMixin, forms.Form):
 
     name = forms.CharField(label=_("Company name"), max_length=200)
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https",
-                             max_length=200)
+                             max_length=300)
     domain = forms.CharField(label=_("Domain"), required=False, max_length=253,
                              help_text=_("For example example.com. Left empty, it is taken "
                                          "from the website."))
@@ -109,6 +109,10 @@ class PartnerForm(DomainErrorsMixin, forms.Form):
     specialisations = forms.ModelMultipleChoiceField(
         label=_("Specialisations"), queryset=None, required=False,
         widget=forms.CheckboxSelectMultiple)
+    new_specialisations = forms.CharField(
+        label=_("New specialisations"), required=False, max_length=500,
+        help_text=_("Separate them with commas, for example: Cloud migration, Security. "
+                    "One that exists already is matched, whatever its case."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -120,7 +124,11 @@ class PartnerForm(DomainErrorsMixin, forms.Form):
     def profile(self) -> dict:
         """The cleaned values as keyword arguments of ``partner_create``/``partner_update``."""
         data = dict(self.cleaned_data)
-        data["specialisations"] = list(data["specialisations"])
+        names = [name.strip() for name in data.pop("new_specialisations", "").split(",")]
+        chosen = {s.pk: s for s in data["specialisations"]}
+        # Creates the new ones: call it inside the transaction of the service call.
+        chosen.update((s.pk, s) for s in specialisations_by_name(names))
+        data["specialisations"] = list(chosen.values())
         return data
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Max, OuterRef, QuerySet, StringAgg, Subquery, Value
 from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -90,7 +91,8 @@ def partner_create(request: HttpRequest) -> HttpResponse:
                              initial={"manager": request.membership.pk})
     if form.is_bound and form.is_valid():
         try:
-            partner = services.partner_create(actor=request.user, **form.profile())
+            with transaction.atomic():  # new tags go too when the partner is refused
+                partner = services.partner_create(actor=request.user, **form.profile())
         except DomainError as error:
             form.add_domain_error(error)
         else:
@@ -126,7 +128,9 @@ def partner_edit(request: HttpRequest, partner_id: int) -> HttpResponse:
                        initial=model_to_dict(partner, fields=[*PartnerForm.base_fields]))
     if form.is_bound and form.is_valid():
         try:
-            services.partner_update(actor=request.user, partner=partner, **form.profile())
+            with transaction.atomic():  # new tags go too when the change is refused
+                services.partner_update(actor=request.user, partner=partner,
+                                        **form.profile())
         except DomainError as error:
             form.add_domain_error(error)
         else:

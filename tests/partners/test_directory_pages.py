@@ -256,6 +256,34 @@ class TestCreateAndEdit:
             assert not alpha.specialisations.exists()
             assert Event.objects.filter(verb="partner.updated").count() == 1
 
+    def test_new_specialisations_are_made_in_the_form_and_matched_whatever_the_case(
+            self, cast, program):
+        from partners.models import Specialisation
+
+        alpha = program["alpha"]
+        client = cast.client(cast.manager)
+        with tenant_scope(cast.acme):
+            security, _created = Specialisation.objects.get_or_create(name="Security")
+        response = client.post(f"/partners/{alpha.pk}/edit/", {
+            "name": "Alpha", "domain": "alpha.example", "partner_type": "msp",
+            "new_specialisations": "Cloud migration, security, , Cloud Migration"})
+        assert response["Location"] == f"/partners/{alpha.pk}/"
+        with tenant_scope(cast.acme):
+            names = sorted(alpha.specialisations.values_list("name", flat=True))
+            assert names == ["Cloud migration", "Security"]
+            assert Specialisation.objects.filter(name__iexact="security").get() == security
+        # Refused: the new tag is not left behind.
+        before = _state(cast.acme)
+        with tenant_scope(cast.acme):
+            tags = Specialisation.objects.count()
+        refused = client.post(f"/partners/{alpha.pk}/edit/", {
+            "name": "Alpha", "domain": "gamma.example", "partner_type": "msp",
+            "new_specialisations": "Quantum"})
+        assert "domain" in refused.context["form"].errors
+        assert _state(cast.acme) == before
+        with tenant_scope(cast.acme):
+            assert Specialisation.objects.count() == tags
+
     def test_edit_refuses_another_partners_domain(self, cast, program):
         before = _state(cast.acme)
         response = cast.client(cast.manager).post(f"/partners/{program['alpha'].pk}/edit/", {
