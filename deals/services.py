@@ -7,8 +7,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from deals.conflicts import exact_conflict, find_conflicts
 from deals.currencies import clean_currency
@@ -222,9 +223,18 @@ def _auto_approve(deal: Deal) -> None:
         return
 
 
+def _in_program_language(message: str, **values) -> str:
+    """A reason the platform writes itself, in the program's language: people of either
+    side read it in the status history."""
+    with translation.override(require_tenant().locale):
+        return _(message) % values if values else _(message)
+
+
 def _approve(deal: Deal, *, actor, note: str, rule: str = "") -> None:
     tenant = require_tenant()
-    _status(deal, D.APPROVED, actor=actor, reason=note or (f"auto: {rule}" if rule else ""))
+    automatic = (_in_program_language(gettext_noop("Approved by the rule “%(rule)s”."),
+                                      rule=rule) if rule else "")
+    _status(deal, D.APPROVED, actor=actor, reason=note or automatic)
     deal.decided_at = timezone.now()
     deal.decided_by = actor
     deal.approval_rule = rule
@@ -456,7 +466,8 @@ def deal_expire_due() -> int:
                 pk=deal_id, status=D.APPROVED, protection_expires_at__lt=now).first()
             if deal is None:
                 continue
-            _simple_move(deal, D.EXPIRED, actor=None, reason="protection ended",
+            _simple_move(deal, D.EXPIRED, actor=None,
+                         reason=_in_program_language(gettext_noop("The protection ended.")),
                          verb="deal.expired")
             expired += 1
     return expired

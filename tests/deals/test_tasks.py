@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
-from deals.models import Deal, DealStatusChange
+from deals.models import AutoApprovalRule, Deal, DealStatusChange
 from deals.services import deal_approve, deal_submit
 from deals.tasks import expire_protection
 from prm.models import Event
@@ -67,7 +67,27 @@ def test_expires_the_due_ones_of_every_tenant_once(program):
         assert list(Event.objects.filter(verb="deal.expired").values_list(
             "subject_id", flat=True)) == [str(due.pk)]
         change = DealStatusChange.objects.get(deal=due, to_status="expired")
-    assert (change.from_status, change.reason) == ("approved", "protection ended")
+    assert (change.from_status, change.reason) == ("approved", "The protection ended.")
+
+
+def test_the_reasons_the_platform_writes_are_in_the_programs_language(program):
+    """Both sides read the status history: an expiry or a rule's approval is written in
+    the program's language, whoever or whatever triggered it."""
+    cast = program.cast
+    cast.acme.locale = "de"
+    cast.acme.save(update_fields=["locale"])
+    due = _approved(program, "due.example")
+    _set_expiry(cast.acme, due, -timedelta(hours=1))
+    expire_protection.apply().get()
+    with tenant_scope(cast.acme):
+        AutoApprovalRule.objects.create(name="Kleine Deals", max_amount=Decimal("100000"))
+        auto, _ = program.submit(customer_name="Auto GmbH", customer_domain="auto.example")
+        reasons = dict(DealStatusChange.objects.filter(to_status__in=["expired", "approved"],
+                                                       deal__in=[due, auto])
+                       .exclude(deal=due, to_status="approved")
+                       .values_list("to_status", "reason"))
+    assert reasons == {"expired": "Der Schutz ist abgelaufen.",
+                       "approved": "Durch die Regel „Kleine Deals“ genehmigt."}
 
 
 def test_running_twice_expires_nothing_more(program):
