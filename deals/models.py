@@ -112,6 +112,8 @@ class DealStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (DealStatus.SUBMITTED, DealStatus.APPROVED)
+# At most one open registration per customer domain and product line, per tenant.
+OPEN_TWIN_CONSTRAINT = "deal_one_open_per_customer_product"
 
 
 class Deal(TenantModel):
@@ -164,7 +166,7 @@ class Deal(TenantModel):
             models.UniqueConstraint(
                 fields=["tenant", "customer_domain", "product"],
                 condition=models.Q(status__in=["submitted", "approved"]),
-                name="deal_one_open_per_customer_product",
+                name=OPEN_TWIN_CONSTRAINT,
                 violation_error_message=_(
                     "A registration for this customer and product already exists."),
             ),

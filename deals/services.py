@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -15,6 +16,7 @@ from deals.conflicts import exact_conflict, find_conflicts
 from deals.currencies import clean_currency
 from deals.models import (
     OPEN_STATUSES,
+    OPEN_TWIN_CONSTRAINT,
     AutoApprovalRule,
     CustomerAccount,
     CustomerAccountToken,
@@ -134,6 +136,25 @@ def _check_registrant(member: Membership, partner) -> None:
                            field="partner")
 
 
+def _refuse_twins(service):
+    """A concurrent twin that won the race is refused by the partial unique constraint:
+    the service's transaction is rolled back, and the caller hears it as an exact
+    conflict. (Caught outside the service's own savepoint, so no second one is needed.)"""
+
+    @functools.wraps(service)
+    def refusing(*args, **kwargs):
+        try:
+            return service(*args, **kwargs)
+        except IntegrityError as error:
+            constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", "")
+            if constraint != OPEN_TWIN_CONSTRAINT:
+                raise
+            raise DomainError(_(ALREADY_REGISTERED), code="already_registered") from None
+
+    return refusing
+
+
+@_refuse_twins
 @transaction.atomic
 def deal_submit(*, member: Membership, partner, customer_name: str, customer_domain: str,
                 customer_country: str, product: ProductLine, amount: Decimal, currency: str,
@@ -162,20 +183,15 @@ def deal_submit(*, member: Membership, partner, customer_name: str, customer_dom
                              product_id=product.pk)
     if exact_conflict(matches):
         raise DomainError(_(ALREADY_REGISTERED), code="already_registered")
-    try:
-        with transaction.atomic():
-            deal = Deal.objects.create(
-                partner=partner, registered_by=member, customer_name=name,
-                customer_name_normalised=normalised, customer_name_tokens=tokens,
-                customer_domain=domain, customer_country=customer_country,
-                contact_name=contact_name, contact_email=contact_email,
-                contact_title=contact_title, product=product, amount=amount, currency=currency,
-                reporting_amount=reporting, rate_used=rate, rate_date=rate_date,
-                expected_close_date=expected_close_date, stage=stage, notes=notes,
-                has_conflict=bool(matches))
-    except IntegrityError:
-        # A concurrent twin won the race; the partial unique constraint refused this one.
-        raise DomainError(_(ALREADY_REGISTERED), code="already_registered") from None
+    deal = Deal.objects.create(
+        partner=partner, registered_by=member, customer_name=name,
+        customer_name_normalised=normalised, customer_name_tokens=tokens,
+        customer_domain=domain, customer_country=customer_country,
+        contact_name=contact_name, contact_email=contact_email,
+        contact_title=contact_title, product=product, amount=amount, currency=currency,
+        reporting_amount=reporting, rate_used=rate, rate_date=rate_date,
+        expected_close_date=expected_close_date, stage=stage, notes=notes,
+        has_conflict=bool(matches))
     if stage.rank > first_stage.rank:
         _enter_later_stage(member, deal, first_stage)
     _name_tokens_set(deal, new=True)
@@ -408,6 +424,7 @@ EDITABLE = ("customer_name", "customer_domain", "customer_country", "contact_nam
             "expected_close_date", "notes")
 
 
+@_refuse_twins
 @transaction.atomic
 def deal_update(*, member: Membership, deal: Deal, expected_version: int | None = None,
                 **changes) -> tuple[Deal, list]:
@@ -434,11 +451,7 @@ def deal_update(*, member: Membership, deal: Deal, expected_version: int | None 
         raise DomainError(_(ALREADY_REGISTERED), code="already_registered")
     deal.has_conflict = bool(matches)
     deal.version = F("version") + 1
-    try:
-        with transaction.atomic():
-            deal.save()
-    except IntegrityError:
-        raise DomainError(_(ALREADY_REGISTERED), code="already_registered") from None
+    deal.save()
     deal.refresh_from_db(fields=["version"])
     _name_tokens_set(deal)
     _record_conflicts(deal, matches)
