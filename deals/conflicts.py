@@ -39,7 +39,7 @@ from prm.tenancy import require_tenant
 SIMILAR_NAME_THRESHOLD = 85
 _CUTOFF = SIMILAR_NAME_THRESHOLD - 0.5  # scores are rounded
 CANDIDATE_CAP = 50  # of each kind; ranked, so the likeliest ones come first
-COMMON_TOKEN = 100  # open registrations sharing a word; pairs of words carry past it
+COMMON_TOKEN = 50  # open registrations sharing a word; pairs of words carry past it
 SHORTLIST = 2 * CANDIDATE_CAP  # deals by words shared, before their rows are read
 SAME_DOMAIN_RANK, SAME_NAME_RANK = 2000, 1000  # above any count of shared words
 
