@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -35,7 +36,9 @@ partner_admin_required = require_roles(Role.PARTNER_ADMIN)
 # --- the public application ---------------------------------------------------------
 
 def _apply_rate_key(request: HttpRequest) -> str:
-    return f"partners:apply:{request.META.get('REMOTE_ADDR', '')}"
+    """Per client address, as allauth's sign-in limits see it: behind a proxy, set
+    PRM_TRUSTED_PROXY_COUNT, or every applicant shares the proxy's address."""
+    return f"partners:apply:{get_adapter(request).get_client_ip(request)}"
 
 
 def _apply_limit_reached(request: HttpRequest) -> bool:

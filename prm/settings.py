@@ -332,6 +332,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 12
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front of gunicorn append to X-Forwarded-For: the client address that
+# sign-in lock-outs and the public application form's rate limit count by (0: REMOTE_ADDR).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("PRM_TRUSTED_PROXY_COUNT", 0)
 if not (DEBUG or TESTING):
     # __Host- cookies: Secure, Path=/, never a Domain, so no other subdomain (tenant)
     # can read or plant them.

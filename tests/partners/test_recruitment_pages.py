@@ -160,6 +160,20 @@ class TestApplicationPage:
         assert len(_applications(cast.acme)) == 6
         assert len(_applications(cast.globex)) == 1
 
+    def test_behind_a_proxy_the_limit_counts_the_forwarded_client(self, cast, settings):
+        settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+        client = tenant_client(cast.acme)
+        proxy = {"REMOTE_ADDR": "10.0.0.2"}
+        for n in range(5):
+            data = APPLICATION | {"company_name": f"Company {n}"}
+            assert client.post("/apply/", data, HTTP_X_FORWARDED_FOR="203.0.113.7",
+                               **proxy).status_code == 302
+        assert client.post("/apply/", APPLICATION, HTTP_X_FORWARDED_FOR="203.0.113.7",
+                           **proxy).status_code == 429
+        # The proxy's own address is not the client: another one behind it still gets in.
+        assert client.post("/apply/", APPLICATION, HTTP_X_FORWARDED_FOR="198.51.100.4",
+                           **proxy).status_code == 302
+
     def test_invalid_attempts_do_not_use_up_the_limit(self, cast):
         client = tenant_client(cast.acme)
         for _ in range(6):
