@@ -98,6 +98,24 @@ class DealRegisterForm(DomainErrorsMixin, forms.Form):
         return data
 
 
+class DealEditForm(DealRegisterForm):
+    """A submitted registration's own fields (not its partner, stage or status), and the
+    version the person saw."""
+
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, member: Membership, default_currency: str, **kwargs):
+        super().__init__(*args, member=member, default_currency=default_currency, **kwargs)
+        for name in ("partner", "stage"):
+            self.fields.pop(name, None)
+
+    def changes(self) -> dict:
+        """The cleaned values as keyword arguments of ``deal_update``."""
+        data = dict(self.cleaned_data)
+        data.pop("version")
+        return data
+
+
 class HintForm(forms.Form):
     """The live hint's query: lenient, since people are still typing."""
 

@@ -21,6 +21,7 @@ from deals.access import get_action_item_for_member, get_deal_for_manager, get_d
 from deals.forms_registration import (
     TIMELINE_FORMS,
     CommentForm,
+    DealEditForm,
     DealRegisterForm,
     HintForm,
     NoteForm,
@@ -56,7 +57,10 @@ FORM_SLOTS = {"comment": ("comment", "comment_form"), "activity": ("activity", "
 
 # --- registration ----------------------------------------------------------------------
 
-def _registered_message(deal: Deal, matches: list) -> str:
+def _registered_message(deal: Deal, matches: list, *, edited: bool = False) -> str:
+    if edited:
+        return (_("Saved. A registration for this customer may already exist, so yours is "
+                  "flagged for review.") if matches else _("Saved."))
     if deal.status == D.APPROVED:
         return _("Registration approved at once: your protection runs until %(date)s.") % {
             "date": _date(deal.protection_expires_at)}
@@ -85,6 +89,36 @@ def deal_register(request: HttpRequest) -> HttpResponse:
             messages.success(request, _registered_message(deal, matches))
             return redirect("deal_detail", deal_id=deal.pk)
     return render(request, "deals/register.html", {"form": form})
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def deal_edit(request: HttpRequest, deal_id: int) -> HttpResponse:
+    """Correct a submitted registration; its conflicts are checked again."""
+    member = request.membership
+    deal = get_deal_for_member(member, deal_id)
+    if deal.status != DealStatus.SUBMITTED:
+        messages.error(request, _("Only a submitted registration can be edited."))
+        return redirect("deal_detail", deal_id=deal.pk)
+    form = DealEditForm(request.POST or None, member=member,
+                        default_currency=request.tenant.default_currency,
+                        initial={**{name: getattr(deal, name) for name in services.EDITABLE},
+                                 "customer_country": deal.customer_country.code,
+                                 "version": deal.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            deal, matches = services.deal_update(
+                member=member, deal=deal, expected_version=form.cleaned_data["version"],
+                **form.changes())
+        except PreconditionFailed:
+            form.add_error(None, CHANGED_MEANWHILE)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, _registered_message(deal, matches, edited=True))
+            return redirect("deal_detail", deal_id=deal.pk)
+    return render(request, "deals/register.html", {"form": form, "deal": deal},
+                  status=400 if form.is_bound else 200)
 
 
 def _hint_domain(value: str) -> str:

@@ -175,3 +175,68 @@ class TestHint:
         assert cast.client().get(HINT, {"customer_name": "Initrode"}).status_code == 302
         stranger = cast.client(cast.other_admin, tenant=cast.acme)
         assert stranger.get(HINT, {"customer_name": "Initrode"}).status_code == 302
+
+
+class TestEditPage:
+    def _edit_form(self, program, deal, **overrides) -> dict:
+        data = _form(program, **overrides)
+        data.pop("stage", None)
+        data.pop("partner", None)
+        data["version"] = deal.version
+        return data
+
+    def test_the_partner_corrects_a_submitted_registration(self, program):
+        cast = program.cast
+        deal, _ = program.submit()
+        client = cast.client(cast.partner_admin)
+        page = client.get(f"/deals/{deal.pk}/edit/")
+        assert page.status_code == 200
+        assert page.context["form"]["customer_domain"].value() == deal.customer_domain
+        assert "stage" not in page.context["form"].fields
+        assert f'href="/deals/{deal.pk}/edit/"' in client.get(f"/deals/{deal.pk}/").content.decode()
+        response = client.post(f"/deals/{deal.pk}/edit/",
+                               self._edit_form(program, deal, amount="75000",
+                                               contact_title="CFO"))
+        assert response["Location"] == f"/deals/{deal.pk}/"
+        with tenant_scope(cast.acme):
+            saved = Deal.objects.get(pk=deal.pk)
+            assert (saved.amount, saved.contact_title, saved.registered_at) == (
+                75000, "CFO", deal.registered_at)
+            assert Event.objects.filter(verb="deal.updated", subject_id=str(deal.pk)).exists()
+
+    def test_an_edit_into_another_open_registration_is_refused_on_the_field(self, program):
+        cast = program.cast
+        program.submit(member=cast.partner_user, customer_name="Umbrella",
+                       customer_domain="umbrella.example")
+        deal, _ = program.submit()
+        response = cast.client(cast.partner_admin).post(
+            f"/deals/{deal.pk}/edit/",
+            self._edit_form(program, deal, customer_domain="umbrella.example"))
+        assert response.status_code == 400
+        assert response.context["form"].errors
+        with tenant_scope(cast.acme):
+            assert Deal.objects.get(pk=deal.pk).customer_domain == deal.customer_domain
+
+    def test_a_stale_form_says_it_changed_meanwhile_and_saves_nothing(self, program):
+        cast = program.cast
+        deal, _ = program.submit()
+        with tenant_scope(cast.acme):
+            Deal.objects.filter(pk=deal.pk).update(version=deal.version + 1)
+        response = cast.client(cast.partner_admin).post(
+            f"/deals/{deal.pk}/edit/", self._edit_form(program, deal, amount="1"))
+        assert response.status_code == 400
+        assert "changed meanwhile" in response.content.decode()
+        with tenant_scope(cast.acme):
+            assert Deal.objects.get(pk=deal.pk).amount == deal.amount
+
+    def test_a_decided_registration_is_not_edited_and_others_are_404(self, program):
+        cast = program.cast
+        deal, _ = program.submit()
+        with tenant_scope(cast.acme):
+            from deals.services import deal_approve
+
+            deal_approve(member=cast.manager, deal=deal)
+        client = cast.client(cast.partner_admin)
+        refused = client.post(f"/deals/{deal.pk}/edit/", self._edit_form(program, deal))
+        assert refused["Location"] == f"/deals/{deal.pk}/"
+        assert cast.client(cast.partner_user).get(f"/deals/{deal.pk}/edit/").status_code == 404
