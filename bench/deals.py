@@ -795,18 +795,10 @@ def bench_deals() -> dict:
 
 
 def main() -> None:
-    from django.test.utils import setup_databases, setup_test_environment, teardown_databases
+    from bench.database import throwaway_database
 
-    from prm.db_roles import as_owner
-
-    setup_test_environment()
-    with as_owner():
-        config = setup_databases(verbosity=0, interactive=False)
-    try:
+    with throwaway_database():
         bench_deals()
-    finally:
-        with as_owner():
-            teardown_databases(config, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -167,24 +167,15 @@ def bench_partners_import(*, tenant, actor) -> None:
 
 
 def main() -> None:
-    from django.test.utils import setup_databases, setup_test_environment, teardown_databases
+    from bench.database import throwaway_database
+    from prm.services import membership_create, tenant_create
+    from prm.tenancy import tenant_scope
 
-    from prm.db_roles import as_owner
-
-    setup_test_environment()
-    with as_owner():
-        config = setup_databases(verbosity=0, interactive=False)
-    try:
-        from prm.services import membership_create, tenant_create
-        from prm.tenancy import tenant_scope
-
+    with throwaway_database():
         tenant = tenant_create(slug="bench", name="Bench")
         with tenant_scope(tenant):
             admin = membership_create(actor=None, email="admin@bench.test", role="tenant_admin")
         bench_partners_import(tenant=tenant, actor=admin.user)
-    finally:
-        with as_owner():
-            teardown_databases(config, verbosity=0)
 
 
 if __name__ == "__main__":

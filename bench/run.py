@@ -26,9 +26,8 @@ import django
 django.setup()
 
 from django.test import Client  # noqa: E402
-from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
 
-from prm.db_roles import as_owner  # noqa: E402
+from bench.database import throwaway_database  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
@@ -49,10 +48,7 @@ def main() -> None:
     import logging
 
     logging.getLogger("django.request").setLevel(logging.ERROR)  # 401s are the point here
-    setup_test_environment()
-    with as_owner():
-        config = setup_databases(verbosity=0, interactive=False)
-    try:
+    with throwaway_database():
         from prm.services import api_key_create, membership_create, tenant_create
         from prm.tenancy import tenant_scope
 
@@ -92,9 +88,6 @@ def main() -> None:
 
         print()
         bench_deals()
-    finally:
-        with as_owner():
-            teardown_databases(config, verbosity=0)
 
 
 if __name__ == "__main__":

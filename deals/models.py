@@ -80,14 +80,29 @@ class CustomerAccount(TenantModel):
         ]
 
 
-class CustomerAccountToken(TenantModel):
+class NameToken(TenantModel):
+    """A word or pair of words of a name, with the name's lengths: a row of the conflict
+    check's word tables (``DealNameToken``, ``CustomerAccountToken``)."""
+
+    token = models.CharField(max_length=100)
+    name_length = models.PositiveSmallIntegerField(default=0)
+    words_length = models.PositiveSmallIntegerField(default=0)
+
+    class Meta(TenantModel.Meta):
+        abstract = True
+
+    @classmethod
+    def rows(cls, normalised: str, tokens: list[str], **owner) -> list:
+        """The rows of a name (``owner`` names the row it belongs to)."""
+        lengths = name_lengths(normalised, tokens)
+        return [cls(token=term, **lengths, **owner) for term in index_terms(tokens)]
+
+
+class CustomerAccountToken(NameToken):
     """One distinctive word, or pair of words, of a direct customer's name (see
     ``DealNameToken``)."""
 
     account = models.ForeignKey(CustomerAccount, on_delete=models.CASCADE, related_name="+")
-    token = models.CharField(max_length=100)
-    name_length = models.PositiveSmallIntegerField(default=0)
-    words_length = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "token", "account"],
@@ -96,9 +111,7 @@ class CustomerAccountToken(TenantModel):
 
     @classmethod
     def rows_for(cls, account: CustomerAccount) -> list[CustomerAccountToken]:
-        return [cls(account=account, token=term,
-                    **name_lengths(account.name_normalised, account.name_tokens))
-                for term in index_terms(account.name_tokens)]
+        return cls.rows(account.name_normalised, account.name_tokens, account=account)
 
 
 class DealStatus(models.TextChoices):
@@ -194,7 +207,7 @@ class Deal(TenantModel):
         return f'W/"deal-{self.pk}-{self.version}"'
 
 
-class DealNameToken(TenantModel):
+class DealNameToken(NameToken):
     """One distinctive word, or pair of words (``prm.names.index_terms``), of an open
     deal's normalised customer name: where the conflict check finds similar names (rows
     go when the deal closes). A GIN index on the array column cannot serve: ``&&`` is not
@@ -206,9 +219,6 @@ class DealNameToken(TenantModel):
     be similar before it visits any deal (see ``deals.conflicts``)."""
 
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="+")
-    token = models.CharField(max_length=100)
-    name_length = models.PositiveSmallIntegerField(default=0)
-    words_length = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "token", "deal"],
@@ -217,9 +227,7 @@ class DealNameToken(TenantModel):
 
     @classmethod
     def rows_for(cls, deal: Deal) -> list[DealNameToken]:
-        return [cls(deal=deal, token=term, **name_lengths(deal.customer_name_normalised,
-                                                          deal.customer_name_tokens))
-                for term in index_terms(deal.customer_name_tokens)]
+        return cls.rows(deal.customer_name_normalised, deal.customer_name_tokens, deal=deal)
 
 
 class DealConflict(TenantModel):

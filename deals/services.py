@@ -214,9 +214,9 @@ def _enter_later_stage(member: Membership, deal: Deal, first_stage: DealStage) -
     activities named, or recorded as an exception, by the program's setting)."""
     from playbooks.services import stage_move_guard  # playbooks builds on deals
 
-    as_entered = Deal(pk=deal.pk, tenant_id=deal.tenant_id, stage_id=first_stage.pk)
     try:
-        stage_move_guard(actor=member.user, deal=as_entered, to_stage=deal.stage)
+        stage_move_guard(actor=member.user, deal=deal, to_stage=deal.stage,
+                         from_stage=first_stage)
     except DomainError as error:
         raise InvalidInput(error.message, field="stage") from None
 

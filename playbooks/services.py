@@ -400,12 +400,14 @@ def deal_activity_untick(*, member: Membership, deal: Deal, activity: StageActiv
 
 # --- moving a deal to another stage --------------------------------------------------------
 
-def stage_move_check(*, deal: Deal, to_stage: DealStage) -> list[StageActivity]:
-    """The required activities still open before ``deal`` may move on to ``to_stage``:
-    those of its current stage, and of any stage it would skip. Moving back needs none."""
+def stage_move_check(*, deal: Deal, to_stage: DealStage,
+                     from_stage: DealStage | None = None) -> list[StageActivity]:
+    """The required activities still open before ``deal`` may move on to ``to_stage``
+    from ``from_stage`` (its current stage unless given): those of that stage, and of any
+    stage it would skip. Moving back needs none."""
     from playbooks.playbook_selectors import published_stages
 
-    current = DealStage.objects.get(pk=deal.stage_id)
+    current = from_stage or DealStage.objects.get(pk=deal.stage_id)
     if to_stage.rank <= current.rank:
         return []
     stage_ids = [stage.pk for deal_stage_id, stage in published_stages().items()
@@ -418,23 +420,28 @@ def stage_move_check(*, deal: Deal, to_stage: DealStage) -> list[StageActivity]:
 
 @transaction.atomic
 def stage_move_record_exception(*, actor, deal: Deal, missing: list[StageActivity],
-                                to_stage: DealStage | None = None) -> None:
+                                to_stage: DealStage | None = None,
+                                from_stage: DealStage | None = None) -> None:
     """A move with required activities undone, allowed by the tenant: on the record."""
     record_event(actor=actor, verb="deal.stage_exception", subject=deal, data={
-        "from": deal.stage_id, "to": to_stage.pk if to_stage else None,
+        "from": from_stage.pk if from_stage else deal.stage_id,
+        "to": to_stage.pk if to_stage else None,
         "missing": [{"activity": a.pk, "title": a.title, "stage": a.stage.deal_stage_id}
                     for a in missing]})
 
 
-def stage_move_guard(*, actor, deal: Deal, to_stage: DealStage) -> list[StageActivity]:
-    """Called by ``deals.services.deal_move_stage``: refuse the move when the tenant does
-    not allow exceptions, else record the exception. Returns the open activities."""
-    missing = stage_move_check(deal=deal, to_stage=to_stage)
+def stage_move_guard(*, actor, deal: Deal, to_stage: DealStage,
+                     from_stage: DealStage | None = None) -> list[StageActivity]:
+    """Called by ``deals.services`` on a stage move, and on a registration into a later
+    stage (``from_stage`` the first): refuse the move when the tenant does not allow
+    exceptions, else record the exception. Returns the open activities."""
+    missing = stage_move_check(deal=deal, to_stage=to_stage, from_stage=from_stage)
     if not missing:
         return []
     if not require_tenant().stage_exceptions_allowed:
         titles = "; ".join(a.title for a in missing[:5]) + ("…" if len(missing) > 5 else "")
         raise DomainError(_("Finish the required activities of this stage first: %s")
                           % titles, code="activities_open")
-    stage_move_record_exception(actor=actor, deal=deal, missing=missing, to_stage=to_stage)
+    stage_move_record_exception(actor=actor, deal=deal, missing=missing, to_stage=to_stage,
+                                from_stage=from_stage)
     return missing

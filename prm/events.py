@@ -42,6 +42,25 @@ def _subject_parts(subject: models.Model | tuple[str, Any]) -> tuple[str, str]:
     return kind, str(pk)
 
 
+def _new_event(*, actor, verb: str, subject, data: dict | None, now) -> Event:
+    """An unsaved event; already delivered when no handler waits for its verb."""
+    subject_type, subject_id = _subject_parts(subject)
+    to_deliver = bool(_handlers.get(verb) or _handlers.get("*"))
+    return Event(actor=actor if getattr(actor, "is_authenticated", False) else None,
+                 verb=verb, subject_type=subject_type, subject_id=subject_id,
+                 data=data or {}, created_at=now, delivered_at=None if to_deliver else now)
+
+
+def _deliver_after_commit(events: list[Event]) -> None:
+    pending = [event.pk for event in events if event.delivered_at is None]
+    if pending:
+        from prm.tasks import deliver_events
+
+        tenant = require_tenant()
+        transaction.on_commit(
+            lambda: deliver_events.delay(tenant_id=tenant.pk, event_ids=pending))
+
+
 def record_event(
     *,
     actor,
@@ -50,25 +69,10 @@ def record_event(
     data: dict[str, Any] | None = None,
 ) -> Event:
     """Append one event in the caller's transaction; deliver after commit."""
-    tenant = require_tenant()
-    subject_type, subject_id = _subject_parts(subject)
-    to_deliver = bool(_handlers.get(verb) or _handlers.get("*"))
-    now = timezone.now()
-    event = Event.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        verb=verb,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        data=data or {},
-        created_at=now,
-        delivered_at=None if to_deliver else now,  # nothing to deliver: done at once
-    )
-    if to_deliver:
-        from prm.tasks import deliver_events
-
-        transaction.on_commit(
-            lambda: deliver_events.delay(tenant_id=tenant.pk, event_ids=[event.pk])
-        )
+    require_tenant()
+    event = _new_event(actor=actor, verb=verb, subject=subject, data=data, now=timezone.now())
+    event.save(force_insert=True)
+    _deliver_after_commit([event])
     return event
 
 
@@ -76,23 +80,12 @@ def record_events(*, actor, events: list[tuple[str, models.Model | tuple[str, An
                   batch_size: int = 2000) -> int:
     """Append many events at once (an import's rows), as ``record_event`` would one by one:
     ``events`` are (verb, subject, data). One delivery task takes all that have handlers."""
-    tenant = require_tenant()
+    require_tenant()
     now = timezone.now()
-    actor = actor if getattr(actor, "is_authenticated", False) else None
-    rows = []
-    for verb, subject, data in events:
-        subject_type, subject_id = _subject_parts(subject)
-        to_deliver = bool(_handlers.get(verb) or _handlers.get("*"))
-        rows.append(Event(actor=actor, verb=verb, subject_type=subject_type,
-                          subject_id=subject_id, data=data or {}, created_at=now,
-                          delivered_at=None if to_deliver else now))
-    created = Event.objects.bulk_create(rows, batch_size=batch_size)
-    pending = [event.pk for event in created if event.delivered_at is None]
-    if pending:
-        from prm.tasks import deliver_events
-
-        transaction.on_commit(
-            lambda: deliver_events.delay(tenant_id=tenant.pk, event_ids=pending))
+    created = Event.objects.bulk_create(
+        [_new_event(actor=actor, verb=verb, subject=subject, data=data, now=now)
+         for verb, subject, data in events], batch_size=batch_size)
+    _deliver_after_commit(created)
     return len(created)
 
 

@@ -99,8 +99,23 @@ _NOT_INSIDE = {"a", "code", "pre", "abbr", "span"}  # span: talk-track variables
 _ENTITY = re.compile(r"&#?\w+;")
 
 
-def _abbr(title: str, shown: str) -> str:
-    return f'<abbr class="glossary-term" title="{title}">{shown}</abbr>'
+def _link_terms(text: str, links: _Links, seen: set[int], *, skipped: list[tuple[int, int]],
+                escape_text=str, exclude: int | None = None) -> str:
+    """``text`` with the first occurrence of each term not in ``seen`` (nor ``exclude``,
+    nor overlapping a ``skipped`` span) wrapped in an ``abbr``; the text around them goes
+    through ``escape_text``. Adds the terms linked to ``seen``."""
+    parts, position = [], 0
+    for match in links.pattern.finditer(text):
+        term_id, title = links.titles[_fold(match.group())]
+        if term_id in seen or term_id == exclude or any(
+                start < match.end() and match.start() < end for start, end in skipped):
+            continue
+        seen.add(term_id)
+        parts += [escape_text(text[position:match.start()]),
+                  f'<abbr class="glossary-term" title="{title}">'
+                  f"{escape_text(match.group())}</abbr>"]
+        position = match.end()
+    return "".join(parts) + escape_text(text[position:])
 
 
 @register.filter(is_safe=True)
@@ -125,22 +140,12 @@ def glossary_links_html(html) -> SafeString | SafeData:
             if tag in depth and not piece.endswith("/>"):
                 depth[tag] += -1 if piece.startswith("</") else 1
             parts.append(piece)
-            continue
-        if any(depth.values()) or not piece:
+        elif any(depth.values()) or not piece:
             parts.append(piece)
-            continue
-        entities = [m.span() for m in _ENTITY.finditer(piece)]
-        skipped = sorted(entities + _skipped_spans(piece))
-        out, position = [], 0
-        for match in links.pattern.finditer(piece):
-            term_id, title = links.titles[_fold(match.group())]
-            if term_id in seen or any(start < match.end() and match.start() < end
-                                      for start, end in skipped):
-                continue
-            seen.add(term_id)
-            out += [piece[position:match.start()], _abbr(title, match.group())]
-            position = match.end()
-        parts.append("".join(out) + piece[position:])
+        else:  # text, already escaped: never inside an entity
+            skipped = sorted([m.span() for m in _ENTITY.finditer(piece)]
+                             + _skipped_spans(piece))
+            parts.append(_link_terms(piece, links, seen, skipped=skipped))
     return mark_safe("".join(parts))  # noqa: S308 - tags as sanitised, text as it came
 
 
@@ -156,18 +161,6 @@ def glossary_links(text, exclude_term=None) -> SafeString | SafeData:
     if links is None or links.pattern is None:
         return escape(text)
     exclude = int(exclude_term) if str(exclude_term or "").isdigit() else None
-    skipped = _skipped_spans(text)
-    seen: set[int] = set()
-    parts: list[str] = []
-    position = 0
-    for match in links.pattern.finditer(text):
-        term_id, title = links.titles[_fold(match.group())]
-        if term_id in seen or term_id == exclude or any(
-                start <= match.start() < end for start, end in skipped):
-            continue
-        seen.add(term_id)
-        parts.append(escape(text[position:match.start()]))
-        parts.append(_abbr(title, escape(match.group())))
-        position = match.end()
-    parts.append(escape(text[position:]))
-    return mark_safe("".join(parts))  # noqa: S308 - every piece of text was escaped above
+    linked = _link_terms(text, links, set(), skipped=_skipped_spans(text), escape_text=escape,
+                         exclude=exclude)
+    return mark_safe(linked)  # noqa: S308 - every piece of text was escaped
